@@ -1,0 +1,33 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { CartModule } from './cart/cart.module';
+import { CatalogModule } from './catalog/catalog.module';
+import { HttpMetricsMiddleware, MetricsModule } from './common/metrics/metrics';
+import { AppConfigModule } from './config/config.module';
+import { CustomersModule } from './customers/customers.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.controller';
+import { InventoryModule } from './inventory/inventory.module';
+import { OrdersModule } from './orders/orders.module';
+import { PaymentsModule } from './payments/payments.module';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    DatabaseModule,
+    MetricsModule,
+    HealthModule,
+    AuthModule,
+    CustomersModule,
+    CatalogModule,
+    InventoryModule,
+    CartModule,
+    PaymentsModule,
+    OrdersModule,
+  ],
+})
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

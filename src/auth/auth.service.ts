@@ -1,0 +1,89 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import { CustomersService } from '../customers/customers.service';
+import { toCustomerResponse } from '../customers/dto/customer.dto';
+import type { Customer } from '../customers/customer.entity';
+import { TxRunner } from '../database/tx';
+import { AuthRepository } from './auth.repository';
+import type { AuthResponse, LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
+import type { AccessTokenClaims } from './jwt.strategy';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const TOKEN_FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+
+type RefreshOutcome = { ok: true; customerId: string; familyId: string } | { ok: false; reason: 'invalid' | 'reused' };
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly repo: AuthRepository,
+    private readonly jwt: JwtService,
+    private readonly tx: TxRunner,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<AuthResponse> {
+    const customer = await this.customers.register(dto);
+    return { ...(await this.issue(customer)), customer: toCustomerResponse(customer) };
+  }
+
+  async login(dto: LoginDto): Promise<AuthResponse> {
+    const customer = await this.customers.verifyCredentials(dto.email, dto.password);
+    if (!customer) throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
+    return { ...(await this.issue(customer)), customer: toCustomerResponse(customer) };
+  }
+
+  /**
+   * Rotates a refresh token. A token that was already used means it leaked (or a client raced itself):
+   * the whole family is revoked and every holder must log in again.
+   */
+  async refresh(token: string): Promise<TokensResponse> {
+    const m = TOKEN_FORMAT.exec(token);
+    if (!m) throw new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
+    const [, id, secret] = m as unknown as [string, string, string];
+
+    const outcome = await this.tx.run<RefreshOutcome>(async (tx) => {
+      const row = await this.repo.lockById(tx, id);
+      if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(sha256(secret)))) return { ok: false, reason: 'invalid' };
+      if (row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'invalid' };
+      if (row.usedAt) {
+        await this.repo.revokeFamily(row.familyId, tx);
+        return { ok: false, reason: 'reused' };
+      }
+      await this.repo.markUsed(tx, row.id);
+      return { ok: true, customerId: row.customerId, familyId: row.familyId };
+    });
+
+    if (!outcome.ok) {
+      if (outcome.reason === 'reused') {
+        this.logger.warn({ tokenId: id }, 'Refresh token reused; family revoked');
+        throw new UnauthorizedError('Refresh token was already used; please log in again', 'REFRESH_TOKEN_REUSED');
+      }
+      throw new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
+    }
+    // The role is read afresh, so a promotion or demotion takes effect at the next refresh.
+    const customer = await this.customers.get(outcome.customerId).catch(() => {
+      throw new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
+    });
+    return this.issue(customer, outcome.familyId);
+  }
+
+  private async issue(customer: Customer, familyId: string = randomUUID()): Promise<TokensResponse> {
+    const claims: AccessTokenClaims = { sub: customer.id, role: customer.role, typ: 'access' };
+    const accessToken = await this.jwt.signAsync(claims);
+    const secret = randomBytes(32).toString('base64url');
+    const row = await this.repo.insert({
+      customerId: customer.id,
+      familyId,
+      tokenHash: sha256(secret),
+      expiresAt: new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000),
+    });
+    return { accessToken, refreshToken: `${row.id}.${secret}`, tokenType: 'Bearer', expiresIn: this.config.auth.accessTtlSeconds };
+  }
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { type AuthUser, ROLES, type Role } from '../common/auth/auth.decorators';
+import { AppConfig } from '../config/app-config';
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: Role;
+  typ: 'access';
+}
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy) {
+  constructor(config: AppConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.auth.jwtSecret,
+      algorithms: ['HS256'],
+      issuer: 'checkout-orders',
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
+    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !ROLES.includes(claims.role as Role)) return false;
+    return { id: claims.sub, role: claims.role as Role };
+  }
+}

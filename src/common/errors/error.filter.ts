@@ -1,0 +1,95 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from './domain-error';
+import { ErrorBody } from './error-body';
+
+const DEFAULT_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  502: 'PAYMENT_PROVIDER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** body-parser / raw-body errors carry `type` and `status`. */
+interface ParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/** PostgreSQL SQLSTATEs that mean "the client sent something the schema rejects", not a server fault. */
+const PG_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  '22P02': { status: 400, code: 'BAD_REQUEST', message: 'Malformed value' },
+  '22001': { status: 400, code: 'BAD_REQUEST', message: 'Value too long' },
+  '22003': { status: 400, code: 'BAD_REQUEST', message: 'Number out of range' },
+  '23505': { status: 409, code: 'CONFLICT', message: 'Already exists' },
+  '23514': { status: 409, code: 'CONFLICT', message: 'Constraint violated' },
+  '40001': { status: 409, code: 'CONFLICT', message: 'Concurrent update, please retry' },
+  '40P01': { status: 409, code: 'CONFLICT', message: 'Concurrent update, please retry' },
+};
+
+/**
+ * The single exception filter: domain errors, Nest HTTP exceptions, body-parser errors and known
+ * PostgreSQL client errors become `{ statusCode, error, code, message }`. Anything else is a 500 whose
+ * message is never echoed; it is logged with its stack.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error({ err: exception }, exception instanceof Error ? exception.message : 'Unhandled error');
+    }
+    if (res.headersSent) return;
+    res.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown): ErrorBody & Record<string, unknown> {
+    const make = (statusCode: number, code: string, message: string, extra: Record<string, unknown> = {}) => ({
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      code,
+      message,
+      ...extra,
+    });
+
+    if (exception instanceof DomainError) {
+      return make(exception.status, exception.code, exception.message, exception.details);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const r = exception.getResponse();
+      const obj = typeof r === 'string' ? { message: r } : (r as Record<string, unknown>);
+      const rawMessage = obj.message;
+      const message = Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage ?? exception.message);
+      const code = typeof obj.code === 'string' ? obj.code : (DEFAULT_CODES[status] ?? `HTTP_${status}`);
+      return make(status, code, status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE)/.test(message) ? 'Route not found' : message,
+        obj.errors ? { errors: obj.errors } : {});
+    }
+    const pe = exception as ParserError;
+    if (pe && typeof pe.type === 'string' && (pe.status ?? pe.statusCode)) {
+      const status = (pe.status ?? pe.statusCode) as number;
+      if (pe.type === 'entity.parse.failed') return make(400, 'MALFORMED_JSON', 'Request body is not valid JSON');
+      if (pe.type === 'entity.too.large') return make(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+      if (status >= 400 && status < 500) return make(status, DEFAULT_CODES[status] ?? 'BAD_REQUEST', 'Malformed request body');
+    }
+    if (exception instanceof QueryFailedError) {
+      const sqlState = (exception.driverError as { code?: string } | undefined)?.code;
+      const known = sqlState ? PG_CLIENT_ERRORS[sqlState] : undefined;
+      if (known) return make(known.status, known.code, known.message);
+    }
+    return make(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
+  }
+}

@@ -1,0 +1,72 @@
+import { Controller, Get, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/** One registry per app instance (tests build several apps in one process). */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor(ds: DataSource) {
+    collectDefaultMetrics({ register: this.registry });
+    const pool = () => (ds.driver as unknown as { master?: PgPool }).master;
+    const gauge = (name: string, help: string, read: (p: PgPool) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const p = pool();
+          this.set(p ? read(p) : 0);
+        },
+      });
+    gauge('db_pool_connections_total', 'Connections open in the PostgreSQL pool', (p) => p.totalCount);
+    gauge('db_pool_connections_idle', 'Idle connections in the PostgreSQL pool', (p) => p.idleCount);
+    gauge('db_pool_requests_waiting', 'Queries waiting for a pooled connection', (p) => p.waitingCount);
+  }
+}
+
+@Injectable()
+export class HttpMetricsMiddleware implements NestMiddleware {
+  constructor(private readonly metrics: Metrics) {}
+
+  use(req: Request, res: Response, next: NextFunction) {
+    const end = this.metrics.httpDuration.startTimer();
+    res.once('finish', () => {
+      // The route template, never the raw URL, keeps label cardinality bounded.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status_code: String(res.statusCode) });
+    });
+    next();
+  }
+}
+
+@ApiExcludeController()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
+
+@Module({ providers: [Metrics, HttpMetricsMiddleware], controllers: [MetricsController], exports: [Metrics, HttpMetricsMiddleware] })
+export class MetricsModule {}

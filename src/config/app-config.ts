@@ -1,0 +1,50 @@
+import { EnvDto } from './env';
+
+/** Typed, validated configuration. Inject this; never read `process.env` outside `config/`. */
+export class AppConfig {
+  readonly env: EnvDto['NODE_ENV'];
+  readonly isProduction: boolean;
+  readonly http: { port?: number; host: string; bodyLimit: string; corsOrigins: string[]; trustProxy?: string };
+  readonly database: { url?: string; poolSize: number; embeddedPort?: number; embeddedDir: string };
+  readonly auth: {
+    jwtSecret: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    rateLimit: number;
+    rateTtlSeconds: number;
+    passwordMemoryKib: number;
+  };
+  readonly admin: { email?: string; password?: string };
+  readonly logLevel: string;
+  readonly store: { currency: string; defaultTaxRateBps: number; reservationTtlSeconds: number };
+  readonly payments: { provider: 'stripe' | 'sandbox'; stripeSecretKey?: string; webhookSecret: string };
+
+  constructor(e: EnvDto) {
+    this.env = e.NODE_ENV;
+    this.isProduction = e.NODE_ENV === 'production';
+    this.http = {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimit: e.BODY_LIMIT,
+      corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      trustProxy: e.TRUST_PROXY,
+    };
+    this.database = { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_PG_PORT, embeddedDir: e.EMBEDDED_PG_DIR };
+    this.auth = {
+      jwtSecret: e.JWT_SECRET,
+      accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
+      refreshTtlSeconds: e.JWT_REFRESH_TTL_SECONDS,
+      rateLimit: e.AUTH_RATE_LIMIT,
+      rateTtlSeconds: e.AUTH_RATE_TTL_SECONDS,
+      passwordMemoryKib: e.PASSWORD_HASH_MEMORY_KIB,
+    };
+    this.admin = { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD };
+    this.logLevel = e.LOG_LEVEL;
+    this.store = { currency: e.STORE_CURRENCY, defaultTaxRateBps: e.DEFAULT_TAX_RATE_BPS, reservationTtlSeconds: e.RESERVATION_TTL_SECONDS };
+    this.payments = {
+      provider: e.PAYMENT_PROVIDER ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'sandbox'),
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+    };
+  }
+}

@@ -1,0 +1,127 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+/** Development defaults for secrets. `NODE_ENV=production` refuses to start with any of them. */
+export const DEV_DEFAULTS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me',
+  ADMIN_EMAIL: 'admin@example.com',
+  ADMIN_PASSWORD: 'admin-dev-password',
+  STRIPE_WEBHOOK_SECRET: 'whsec_dev_only_sandbox_secret',
+} as const;
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Every environment variable the service reads. Validated once at start-up. */
+export class EnvDto {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  EMBEDDED_PG_PORT?: number;
+
+  @IsString()
+  EMBEDDED_PG_DIR = './.data/pg';
+
+  @IsString() @MinLength(16)
+  JWT_SECRET: string = DEV_DEFAULTS.JWT_SECRET;
+
+  @Transform(toInt) @IsInt() @Min(30) @Max(86_400)
+  JWT_ACCESS_TTL_SECONDS = 900;
+
+  @Transform(toInt) @IsInt() @Min(300) @Max(31_536_000)
+  JWT_REFRESH_TTL_SECONDS = 2_592_000;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsEmail()
+  ADMIN_EMAIL?: string = DEV_DEFAULTS.ADMIN_EMAIL;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(8)
+  ADMIN_PASSWORD?: string = DEV_DEFAULTS.ADMIN_PASSWORD;
+
+  /** Comma-separated list of allowed browser origins; `*` allows any (development only). */
+  @IsString()
+  CORS_ORIGINS = 'http://localhost:3000,http://localhost:5173';
+
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 100kb' })
+  BODY_LIMIT = '100kb';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toInt) @IsInt() @Min(1)
+  AUTH_RATE_LIMIT = 10;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  AUTH_RATE_TTL_SECONDS = 60;
+
+  @Matches(/^[a-z]{3}$/, { message: 'STORE_CURRENCY must be a lower-case ISO 4217 code such as usd' })
+  STORE_CURRENCY = 'usd';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  DEFAULT_TAX_RATE_BPS = 0;
+
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400)
+  RESERVATION_TTL_SECONDS = 900;
+
+  @IsOptional() @IsIn(['stripe', 'sandbox'])
+  PAYMENT_PROVIDER?: 'stripe' | 'sandbox';
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^(sk|rk)_/, { message: 'STRIPE_SECRET_KEY must start with sk_ or rk_' })
+  STRIPE_SECRET_KEY?: string;
+
+  @IsString() @Matches(/^whsec_/, { message: 'STRIPE_WEBHOOK_SECRET must start with whsec_' })
+  STRIPE_WEBHOOK_SECRET: string = DEV_DEFAULTS.STRIPE_WEBHOOK_SECRET;
+
+  /** argon2id memory cost; lowered by the test suite only. */
+  @Transform(toInt) @IsInt() @Min(1024)
+  PASSWORD_HASH_MEMORY_KIB = 19_456;
+
+  @IsOptional() @Transform(emptyToUndefined) @Length(1, 64)
+  TRUST_PROXY?: string;
+}
+
+export class InvalidConfigError extends Error {}
+
+export function validateEnv(raw: Record<string, unknown>): EnvDto {
+  const env = plainToInstance(EnvDto, raw, { exposeDefaultValues: true });
+  const problems = validateSync(env, { whitelist: false, forbidUnknownValues: false }).map(
+    (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+  );
+  if (env.NODE_ENV === 'production') {
+    for (const key of Object.keys(DEV_DEFAULTS) as (keyof typeof DEV_DEFAULTS)[]) {
+      if (env[key] === DEV_DEFAULTS[key]) problems.push(`${key}: must be set to a non-default value in production`);
+    }
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required in production (embedded PostgreSQL is for development)');
+    if (env.CORS_ORIGINS.split(',').some((o) => o.trim() === '*')) problems.push('CORS_ORIGINS: `*` is not allowed in production');
+  }
+  if (env.PAYMENT_PROVIDER === 'stripe' && !env.STRIPE_SECRET_KEY) {
+    problems.push('STRIPE_SECRET_KEY: is required when PAYMENT_PROVIDER=stripe');
+  }
+  if (problems.length) throw new InvalidConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return env;
+}

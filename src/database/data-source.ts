@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { SnakeNamingStrategy } from './naming.strategy';
+
+/** The one set of connection options, used by the app, the migration CLI and the tests. Never `synchronize`. */
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    // gen_random_uuid() is built into PostgreSQL 13+; no extension to install.
+    uuidExtension: 'pgcrypto',
+    namingStrategy: new SnakeNamingStrategy(),
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'checkout-orders' },
+  };
+}
+
+/** Entities by file, for the typeorm CLI (the app registers them per module with autoLoadEntities). */
+export const ENTITY_GLOBS = [join(__dirname, '..', '**', '*.entity.{js,ts}')];

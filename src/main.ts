@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { existsSync } from 'node:fs';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { createLogger, PinoLoggerService } from './common/logging/logger';
+import { DEV_DEFAULTS, InvalidConfigError, validateEnv } from './config/env';
+import { portIsFree } from './database/embedded-postgres';
+import { prepareDatabase } from './database/prepare';
+
+async function choosePort(explicit: number | undefined): Promise<number> {
+  if (explicit !== undefined) return explicit;
+  // No PORT given: 3000, or the next free one, so a second copy of the app can run beside the first.
+  for (let p = 3000; p < 3020; p++) if (await portIsFree(p)) return p;
+  return 0;
+}
+
+async function bootstrap() {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = validateEnv(process.env);
+  const logger = createLogger(env.LOG_LEVEL);
+
+  const db = await prepareDatabase(env, { onLog: (l) => logger.debug({ context: 'postgres' }, l.trim()) });
+  if (db.embedded) logger.info({ context: 'Bootstrap', dir: env.EMBEDDED_PG_DIR }, 'Embedded PostgreSQL started');
+  if (db.applied.length) logger.info({ context: 'Bootstrap', migrations: db.applied }, 'Migrations applied');
+  process.env.DATABASE_URL = db.url;
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    rawBody: true,
+    bufferLogs: true,
+    logger: new PinoLoggerService(logger),
+  });
+  configureApp(app, logger);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ context: 'Bootstrap', signal }, 'Shutting down');
+    await app.close();
+    await db.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const port = await choosePort(env.PORT);
+  await app.listen(port, env.HOST);
+  const addr = app.getHttpServer().address() as { port: number };
+  const base = `http://localhost:${addr.port}`;
+  logger.info({ context: 'Bootstrap', api: `${base}/api`, docs: `${base}/docs` }, `API ${base}/api · Swagger UI ${base}/docs`);
+  if (env.ADMIN_EMAIL === DEV_DEFAULTS.ADMIN_EMAIL && env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD) {
+    logger.warn({ context: 'Bootstrap' }, `Development admin: ${env.ADMIN_EMAIL} / ${env.ADMIN_PASSWORD} (set ADMIN_EMAIL / ADMIN_PASSWORD)`);
+  }
+}
+
+bootstrap().catch((e: unknown) => {
+  if (e instanceof InvalidConfigError) {
+    process.stderr.write(`${e.message}\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  }
+  process.exit(1);
+});

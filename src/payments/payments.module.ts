@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Placeholder until its issue lands. */
+@Module({})
+export class PaymentsModule {}

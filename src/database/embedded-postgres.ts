@@ -113,10 +113,3 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   await pg.start();
   return { url: toUrl(port), port, stop: () => pg.stop() };
 }
-
-/** Replaces the database name in a postgres URL. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}

@@ -9,7 +9,8 @@ const MIGRATION_LOCK_KEY = 7_364_021_955;
  * run them once. Returns the names of the migrations applied.
  */
 export async function runMigrations(url: string): Promise<string[]> {
-  const ds = new DataSource({ ...dataSourceOptions(url, 1), logging: false });
+  // Two connections: one holds the advisory lock, the other runs the migrations.
+  const ds = new DataSource({ ...dataSourceOptions(url, 2), logging: false });
   await ds.initialize();
   const qr = ds.createQueryRunner();
   try {

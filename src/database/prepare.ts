@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { EnvDto } from '../config/env';
-import { startEmbeddedPostgres, withDatabase } from './embedded-postgres';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { withDatabase } from './url';
 import { runMigrations } from './migrate';
 
 export interface PreparedDatabase {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../auth/auth.decorators';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -56,6 +57,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   }
 }
 
+@Public()
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {

@@ -2,12 +2,21 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { createLogger, PinoLoggerService } from './common/logging/logger';
 import { DEV_DEFAULTS, InvalidConfigError, validateEnv } from './config/env';
-import { portIsFree } from './database/embedded-postgres';
 import { prepareDatabase } from './database/prepare';
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const srv = createServer()
+      .once('error', () => ok(false))
+      .once('listening', () => srv.close(() => ok(true)))
+      .listen(port);
+  });
+}
 
 async function choosePort(explicit: number | undefined): Promise<number> {
   if (explicit !== undefined) return explicit;
@@ -49,9 +58,22 @@ async function bootstrap() {
   await app.listen(port, env.HOST);
   const addr = app.getHttpServer().address() as { port: number };
   const base = `http://localhost:${addr.port}`;
-  logger.info({ context: 'Bootstrap', api: `${base}/api`, docs: `${base}/docs` }, `API ${base}/api · Swagger UI ${base}/docs`);
-  if (env.ADMIN_EMAIL === DEV_DEFAULTS.ADMIN_EMAIL && env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD) {
-    logger.warn({ context: 'Bootstrap' }, `Development admin: ${env.ADMIN_EMAIL} / ${env.ADMIN_PASSWORD} (set ADMIN_EMAIL / ADMIN_PASSWORD)`);
+  logger.info({ context: 'Bootstrap', api: `${base}/api`, docs: `${base}/docs` }, 'Listening');
+  const devAdmin = env.ADMIN_EMAIL === DEV_DEFAULTS.ADMIN_EMAIL && env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD;
+  if (!env.NODE_ENV.startsWith('prod')) {
+    // A plain banner for people; the JSON lines above are for machines.
+    process.stdout.write(
+      [
+        '',
+        `  API         ${base}/api`,
+        `  Swagger UI  ${base}/docs   (OpenAPI JSON: ${base}/docs-json)`,
+        `  Health      ${base}/health/ready   Metrics: ${base}/metrics`,
+        `  Database    ${db.embedded ? `embedded PostgreSQL in ${env.EMBEDDED_PG_DIR}` : 'DATABASE_URL'}`,
+        `  Payments    ${env.STRIPE_SECRET_KEY && env.PAYMENT_PROVIDER !== 'sandbox' ? 'stripe' : 'sandbox (offline)'}`,
+        devAdmin ? `  Admin       ${env.ADMIN_EMAIL} / ${env.ADMIN_PASSWORD}   (development defaults: set ADMIN_EMAIL / ADMIN_PASSWORD)` : '',
+        '',
+      ].join('\n') + '\n',
+    );
   }
 }
 

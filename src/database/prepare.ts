@@ -1,6 +1,5 @@
 import { Client } from 'pg';
 import type { EnvDto } from '../config/env';
-import { startEmbeddedPostgres } from './embedded-postgres';
 import { withDatabase } from './url';
 import { runMigrations } from './migrate';
 
@@ -21,6 +20,9 @@ export async function prepareDatabase(env: EnvDto, opts: { migrate?: boolean; on
   let url = env.DATABASE_URL;
   let stop = async () => undefined as void;
   if (!url) {
+    // Loaded only here: embedded-postgres is a development dependency, absent from production installs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startEmbeddedPostgres } = require('./embedded-postgres') as typeof import('./embedded-postgres');
     const pg = await startEmbeddedPostgres({ dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT, onLog: opts.onLog });
     stop = pg.stop;
     const client = new Client({ connectionString: pg.url });

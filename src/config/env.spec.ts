@@ -1,0 +1,61 @@
+import { AppConfig } from './app-config';
+import { DEV_DEFAULTS, InvalidConfigError, validateEnv } from './env';
+
+const PROD_OK = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://app@db:5432/app',
+  JWT_SECRET: 'a-long-production-secret-value',
+  ADMIN_EMAIL: 'ops@shop.test',
+  ADMIN_PASSWORD: 'a-strong-password',
+  STRIPE_WEBHOOK_SECRET: 'whsec_live_value',
+  CORS_ORIGINS: 'https://shop.test',
+};
+
+describe('validateEnv', () => {
+  it('fills development defaults for an empty environment', () => {
+    const env = validateEnv({});
+    expect(env.NODE_ENV).toBe('development');
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.JWT_SECRET).toBe(DEV_DEFAULTS.JWT_SECRET);
+    expect(env.STORE_CURRENCY).toBe('usd');
+    expect(env.RESERVATION_TTL_SECONDS).toBe(900);
+  });
+
+  it('converts numeric strings and names every bad variable', () => {
+    expect(validateEnv({ PORT: '8080', DATABASE_POOL_SIZE: '25' })).toMatchObject({ PORT: 8080, DATABASE_POOL_SIZE: 25 });
+    let err: unknown;
+    try {
+      validateEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', STORE_CURRENCY: 'USD', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    const message = (err as Error).message;
+    for (const name of ['PORT', 'DATABASE_URL', 'STORE_CURRENCY', 'LOG_LEVEL']) expect(message).toContain(`${name}:`);
+  });
+
+  it('accepts a complete production environment', () => {
+    expect(() => validateEnv(PROD_OK)).not.toThrow();
+  });
+
+  it.each(Object.keys(DEV_DEFAULTS))('refuses the development default of %s in production', (key) => {
+    const env = { ...PROD_OK, [key]: DEV_DEFAULTS[key as keyof typeof DEV_DEFAULTS] };
+    expect(() => validateEnv(env)).toThrow(new RegExp(`${key}: must be set to a non-default value in production`));
+  });
+
+  it('refuses embedded PostgreSQL and a wildcard CORS origin in production', () => {
+    expect(() => validateEnv({ ...PROD_OK, DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required in production/);
+    expect(() => validateEnv({ ...PROD_OK, CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+  });
+
+  it('needs a Stripe key for the stripe provider and picks sandbox without one', () => {
+    expect(() => validateEnv({ PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY: is required/);
+    expect(new AppConfig(validateEnv({})).payments.provider).toBe('sandbox');
+    expect(new AppConfig(validateEnv({ STRIPE_SECRET_KEY: 'sk_test_123' })).payments.provider).toBe('stripe');
+  });
+
+  it('splits the CORS allow-list', () => {
+    const c = new AppConfig(validateEnv({ CORS_ORIGINS: 'https://a.test, https://b.test ,' }));
+    expect(c.http.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+});

@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.controller';
 import { InventoryModule } from './inventory/inventory.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
+import { PricingModule } from './pricing/pricing.module';
 
 @Module({
   imports: [
@@ -21,6 +22,7 @@ import { PaymentsModule } from './payments/payments.module';
     CustomersModule,
     CatalogModule,
     InventoryModule,
+    PricingModule,
     CartModule,
     PaymentsModule,
     OrdersModule,

@@ -1,6 +1,7 @@
 import { CustomersAuth1764000000000 } from './1764000000000-customers-auth';
 import { CatalogInventory1764000001000 } from './1764000001000-catalog-inventory';
 import { Pricing1764000002000 } from './1764000002000-pricing';
+import { Carts1764000003000 } from './1764000003000-carts';
 
 // Every migration, in order. A new migration file must be added here.
-export const MIGRATIONS: Function[] = [CustomersAuth1764000000000, CatalogInventory1764000001000, Pricing1764000002000];
+export const MIGRATIONS: Function[] = [CustomersAuth1764000000000, CatalogInventory1764000001000, Pricing1764000002000, Carts1764000003000];

@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -15,6 +16,7 @@ import { PricingModule } from './pricing/pricing.module';
 @Module({
   imports: [
     AppConfigModule,
+    EventEmitterModule.forRoot(),
     DatabaseModule,
     MetricsModule,
     HealthModule,

@@ -1,5 +1,19 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CatalogModule } from '../catalog/catalog.module';
+import { InventoryModule } from '../inventory/inventory.module';
+import { PricingModule } from '../pricing/pricing.module';
+import { CartController } from './cart.controller';
+import { CartItem } from './cart-item.entity';
+import { Cart } from './cart.entity';
+import { CartJanitor } from './cart.janitor';
+import { CartRepository } from './cart.repository';
+import { CartService } from './cart.service';
 
-/** Placeholder until its issue lands. */
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([Cart, CartItem]), CatalogModule, InventoryModule, PricingModule],
+  controllers: [CartController],
+  providers: [CartService, CartRepository, CartJanitor],
+  exports: [CartService],
+})
 export class CartModule {}

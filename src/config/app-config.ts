@@ -16,7 +16,7 @@ export class AppConfig {
   };
   readonly admin: { email?: string; password?: string };
   readonly logLevel: string;
-  readonly store: { currency: string; defaultTaxRateBps: number; reservationTtlSeconds: number };
+  readonly store: { currency: string; defaultTaxRateBps: number; reservationTtlSeconds: number; guestCartTtlSeconds: number };
   readonly payments: { provider: 'stripe' | 'sandbox'; stripeSecretKey?: string; webhookSecret: string };
 
   constructor(e: EnvDto) {
@@ -40,7 +40,12 @@ export class AppConfig {
     };
     this.admin = { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD };
     this.logLevel = e.LOG_LEVEL;
-    this.store = { currency: e.STORE_CURRENCY, defaultTaxRateBps: e.DEFAULT_TAX_RATE_BPS, reservationTtlSeconds: e.RESERVATION_TTL_SECONDS };
+    this.store = {
+      currency: e.STORE_CURRENCY,
+      defaultTaxRateBps: e.DEFAULT_TAX_RATE_BPS,
+      reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
+      guestCartTtlSeconds: e.GUEST_CART_TTL_SECONDS,
+    };
     this.payments = {
       provider: e.PAYMENT_PROVIDER ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'sandbox'),
       stripeSecretKey: e.STRIPE_SECRET_KEY,

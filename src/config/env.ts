@@ -88,6 +88,10 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(60) @Max(86_400)
   RESERVATION_TTL_SECONDS = 900;
 
+  /** Abandoned guest carts are deleted this long after their last write. */
+  @Transform(toInt) @IsInt() @Min(3600) @Max(31_536_000)
+  GUEST_CART_TTL_SECONDS = 2_592_000;
+
   @IsOptional() @IsIn(['stripe', 'sandbox'])
   PAYMENT_PROVIDER?: 'stripe' | 'sandbox';
 

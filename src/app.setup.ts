@@ -1,5 +1,6 @@
-import { ValidationPipe } from '@nestjs/common';
+import { NotFoundException, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { Logger as Pino } from 'pino';
@@ -10,6 +11,29 @@ import { AppConfig } from './config/app-config';
 
 /** Headers a browser client must be able to read. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'X-Session-Id', 'Idempotent-Replayed', 'Retry-After'];
+const API_PREFIX = 'api';
+/** Routes served outside the `/api` prefix. */
+const UNPREFIXED_ROUTES = ['health', 'health/ready', 'metrics'];
+const DOCS_PATH = 'docs';
+const DOCS_JSON_PATH = 'docs-json';
+const DOCS_YAML_PATH = 'docs-yaml';
+
+/**
+ * Nest only answers unknown paths under the global prefix; anything else would fall through to Express's
+ * HTML "Cannot GET". Send those to the exception layer so they get the JSON error shape too.
+ */
+function notFoundOutsideApi(req: Request, _res: Response, next: NextFunction): void {
+  const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+  const served =
+    path === `/${API_PREFIX}` ||
+    path.startsWith(`/${API_PREFIX}/`) ||
+    path === `/${DOCS_PATH}` ||
+    path.startsWith(`/${DOCS_PATH}/`) ||
+    path === `/${DOCS_JSON_PATH}` ||
+    path === `/${DOCS_YAML_PATH}` ||
+    UNPREFIXED_ROUTES.some((r) => path === `/${r}`);
+  next(served ? undefined : new NotFoundException(`Cannot ${req.method} ${path}`));
+}
 
 /** Everything between "module graph built" and "listening", shared by main.ts and the e2e tests. */
 export function configureApp(app: NestExpressApplication, logger: Pino): NestExpressApplication {
@@ -25,9 +49,10 @@ export function configureApp(app: NestExpressApplication, logger: Pino): NestExp
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });
+  app.use(notFoundOutsideApi);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', 'metrics'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -48,6 +73,9 @@ export function configureApp(app: NestExpressApplication, logger: Pino): NestExp
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Session-Id' }, 'guest-session')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    yamlDocumentUrl: DOCS_YAML_PATH,
+  });
   return app;
 }

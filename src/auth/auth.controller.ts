@@ -50,6 +50,6 @@ export class AuthController {
   @ApiOkResponse({ type: CustomerEnvelope })
   @ApiErrors(401)
   async me(@CurrentUser() user: AuthUser): Promise<CustomerEnvelope> {
-    return { customer: toCustomerResponse(await this.customers.get(user.id)) };
+    return { customer: toCustomerResponse(await this.customers.getSelf(user.id)) };
   }
 }

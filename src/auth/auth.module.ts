@@ -27,10 +27,11 @@ import { RefreshToken } from './refresh-token.entity';
       }),
     }),
     // Per-IP limits for the credential endpoints (in-memory per instance; see docs/configuration.md).
+    // Named `default` so the guard sends the standard `Retry-After` (any other name suffixes it: `Retry-After-auth`).
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        throttlers: [{ name: 'auth', ttl: config.auth.rateTtlSeconds * 1000, limit: config.auth.rateLimit }],
+        throttlers: [{ name: 'default', ttl: config.auth.rateTtlSeconds * 1000, limit: config.auth.rateLimit }],
       }),
     }),
   ],

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { CustomersService } from '../customers/customers.service';
 import { toCustomerResponse } from '../customers/dto/customer.dto';
 import type { Customer } from '../customers/customer.entity';
-import { TxRunner } from '../database/tx';
+import { type Tx, TxRunner } from '../database/tx';
 import { AuthRepository } from './auth.repository';
 import type { AuthResponse, LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import type { AccessTokenClaims } from './jwt.strategy';
@@ -14,7 +14,7 @@ import type { AccessTokenClaims } from './jwt.strategy';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const TOKEN_FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
-type RefreshOutcome = { ok: true; customerId: string; familyId: string } | { ok: false; reason: 'invalid' | 'reused' };
+type RefreshOutcome = { ok: true; tokens: TokensResponse } | { ok: false; reason: 'invalid' | 'reused' };
 
 @Injectable()
 export class AuthService {
@@ -48,6 +48,9 @@ export class AuthService {
     if (!m) throw new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
     const [, id, secret] = m as unknown as [string, string, string];
 
+    // The successor is issued inside the same transaction that marks this token used: a concurrent
+    // presenter of the same token waits on the row lock, then sees it used and revokes the family,
+    // successor included (issued after commit, the successor could escape that revocation).
     const outcome = await this.tx.run<RefreshOutcome>(async (tx) => {
       const row = await this.repo.lockById(tx, id);
       if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(sha256(secret)))) return { ok: false, reason: 'invalid' };
@@ -56,8 +59,11 @@ export class AuthService {
         await this.repo.revokeFamily(row.familyId, tx);
         return { ok: false, reason: 'reused' };
       }
+      // The role is read afresh, so a promotion or demotion takes effect at the next refresh.
+      const customer = await this.customers.findById(row.customerId, tx);
+      if (!customer) return { ok: false, reason: 'invalid' };
       await this.repo.markUsed(tx, row.id);
-      return { ok: true, customerId: row.customerId, familyId: row.familyId };
+      return { ok: true, tokens: await this.issue(customer, row.familyId, tx) };
     });
 
     if (!outcome.ok) {
@@ -67,14 +73,10 @@ export class AuthService {
       }
       throw new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
     }
-    // The role is read afresh, so a promotion or demotion takes effect at the next refresh.
-    const customer = await this.customers.get(outcome.customerId).catch(() => {
-      throw new UnauthorizedError('Invalid refresh token', 'INVALID_REFRESH_TOKEN');
-    });
-    return this.issue(customer, outcome.familyId);
+    return outcome.tokens;
   }
 
-  private async issue(customer: Customer, familyId: string = randomUUID()): Promise<TokensResponse> {
+  private async issue(customer: Customer, familyId: string = randomUUID(), tx?: Tx): Promise<TokensResponse> {
     const claims: AccessTokenClaims = { sub: customer.id, role: customer.role, typ: 'access' };
     const accessToken = await this.jwt.signAsync(claims);
     const secret = randomBytes(32).toString('base64url');
@@ -83,7 +85,7 @@ export class AuthService {
       familyId,
       tokenHash: sha256(secret),
       expiresAt: new Date(Date.now() + this.config.auth.refreshTtlSeconds * 1000),
-    });
+    }, tx);
     return { accessToken, refreshToken: `${row.id}.${secret}`, tokenType: 'Bearer', expiresIn: this.config.auth.accessTtlSeconds };
   }
 }

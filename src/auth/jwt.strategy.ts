@@ -4,6 +4,8 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { type AuthUser, ROLES, type Role } from '../common/auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface AccessTokenClaims {
   sub: string;
   role: Role;
@@ -23,7 +25,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   }
 
   validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
-    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !ROLES.includes(claims.role as Role)) return false;
+    // `sub` must be a customer id: anything else would reach the database as a malformed uuid (a 400, not a 401).
+    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !UUID.test(claims.sub) || !ROLES.includes(claims.role as Role)) {
+      return false;
+    }
     return { id: claims.sub, role: claims.role as Role };
   }
 }

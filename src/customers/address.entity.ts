@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
 import { Customer } from './customer.entity';
 
 @Entity('addresses')
@@ -8,7 +8,8 @@ export class Address {
   @Column({ type: 'uuid' }) customerId: string;
   @ManyToOne(() => Customer, (c) => c.addresses, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'addresses_customer_id_fkey' })
-  customer?: Customer;
+  /** `Relation<>` keeps the decorator metadata from touching `Customer` while the two entity files load each other. */
+  customer?: Relation<Customer>;
   @Column({ type: 'varchar', length: 200 }) name: string;
   @Column({ type: 'varchar', length: 300 }) street: string;
   @Column({ type: 'varchar', length: 120 }) city: string;

@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
 import type { Role } from '../common/auth/auth.decorators';
 import { Address } from './address.entity';
 
@@ -18,5 +18,5 @@ export class Customer {
   @Column({ type: 'boolean', default: false }) emailVerified: boolean;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
-  @OneToMany(() => Address, (a) => a.customer) addresses?: Address[];
+  @OneToMany(() => Address, (a) => a.customer) addresses?: Relation<Address[]>;
 }

@@ -16,7 +16,7 @@ export class CustomersController {
   @ApiOkResponse({ type: CustomerEnvelope })
   @ApiErrors(401)
   async me(@CurrentUser() user: AuthUser): Promise<CustomerEnvelope> {
-    return { customer: toCustomerResponse(await this.customers.get(user.id)) };
+    return { customer: toCustomerResponse(await this.customers.getSelf(user.id)) };
   }
 
   @Patch()

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import type { Role } from '../common/auth/auth.decorators';
-import { ConflictError, NotFoundError } from '../common/errors/domain-error';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../common/errors/domain-error';
 import type { Tx } from '../database/tx';
 import { Address } from './address.entity';
 import { Customer } from './customer.entity';
@@ -19,8 +19,10 @@ export interface NewAccount {
   emailVerified?: boolean;
 }
 
-const isUniqueViolation = (e: unknown) =>
-  e instanceof QueryFailedError && (e.driverError as { code?: string } | undefined)?.code === '23505';
+const sqlState = (e: unknown) => (e instanceof QueryFailedError ? (e.driverError as { code?: string } | undefined)?.code : undefined);
+const isUniqueViolation = (e: unknown) => sqlState(e) === '23505';
+const isForeignKeyViolation = (e: unknown) => sqlState(e) === '23503';
+const STALE_TOKEN_MESSAGE = 'Invalid or expired access token';
 
 @Injectable()
 export class CustomersService {
@@ -34,6 +36,20 @@ export class CustomersService {
   async get(id: string, tx?: Tx): Promise<Customer> {
     const c = await this.repo.findById(id, tx);
     if (!c) throw new NotFoundError('Customer not found', 'CUSTOMER_NOT_FOUND');
+    return c;
+  }
+
+  findById(id: string, tx?: Tx): Promise<Customer | null> {
+    return this.repo.findById(id, tx);
+  }
+
+  /**
+   * The signed-in caller's own account. Access tokens are stateless, so one can outlive its account:
+   * that is a bad token (401), not a missing resource.
+   */
+  async getSelf(id: string, tx?: Tx): Promise<Customer> {
+    const c = await this.repo.findById(id, tx);
+    if (!c) throw new UnauthorizedError(STALE_TOKEN_MESSAGE, 'INVALID_TOKEN');
     return c;
   }
 
@@ -98,7 +114,7 @@ export class CustomersService {
     if (dto.name !== undefined) patch.name = dto.name;
     if (dto.phone !== undefined) patch.phone = dto.phone;
     if (Object.keys(patch).length) await this.repo.update(id, patch);
-    return this.get(id);
+    return this.getSelf(id);
   }
 
   listAddresses(customerId: string, tx?: Tx): Promise<Address[]> {
@@ -111,11 +127,27 @@ export class CustomersService {
     return a;
   }
 
-  addAddress(customerId: string, dto: AddressDto, tx?: Tx): Promise<Address> {
-    return this.repo.insertAddress(
-      { customerId, ...dto, state: dto.state ?? null, district: dto.district ?? null, phone: dto.phone ?? null },
-      tx,
-    );
+  async addAddress(customerId: string, dto: AddressDto, tx?: Tx): Promise<Address> {
+    try {
+      return await this.repo.insertAddress(
+        {
+          name: dto.name,
+          street: dto.street,
+          city: dto.city,
+          state: dto.state ?? null,
+          postalCode: dto.postalCode,
+          district: dto.district ?? null,
+          country: dto.country,
+          phone: dto.phone ?? null,
+          customerId,
+        },
+        tx,
+      );
+    } catch (e) {
+      // The only foreign key is the owner: a token that outlived its account.
+      if (isForeignKeyViolation(e)) throw new UnauthorizedError(STALE_TOKEN_MESSAGE, 'INVALID_TOKEN');
+      throw e;
+    }
   }
 
   async updateAddress(customerId: string, id: string, dto: UpdateAddressDto): Promise<Address> {

@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
 import { ConflictError, NotFoundError } from './domain-error';
@@ -26,11 +26,33 @@ describe('ErrorFilter.toBody', () => {
   it('gives framework exceptions a default code', () => {
     expect(filter.toBody(new ThrottlerException())).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
     expect(filter.toBody(new NotFoundException('Cannot GET /api/x'))).toMatchObject({ code: 'NOT_FOUND', message: 'Route not found' });
+    expect(filter.toBody(new NotFoundException('Cannot OPTIONS /x'))).toMatchObject({ code: 'NOT_FOUND', message: 'Route not found' });
   });
 
   it('turns body-parser failures into 400 / 413', () => {
     expect(filter.toBody({ type: 'entity.parse.failed', status: 400 })).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
     expect(filter.toBody({ type: 'entity.too.large', status: 413 })).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('looks through the HttpException the Express adapter wraps body-parser errors in', () => {
+    const parse = Object.assign(new SyntaxError('Unexpected token } in JSON at position 9'), { type: 'entity.parse.failed', status: 400 });
+    expect(filter.toBody(new BadRequestException(parse.message, { cause: parse }))).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'MALFORMED_JSON',
+      message: 'Request body is not valid JSON',
+    });
+    const tooLarge = Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, statusCode: 413 });
+    expect(filter.toBody(new HttpException(tooLarge.message, 413, { cause: tooLarge }))).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'Request body is too large',
+    });
+    const charset = { type: 'charset.unsupported', status: 415 };
+    expect(filter.toBody(new HttpException('unsupported charset "KLINGON"', 415, { cause: charset }))).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    // A plain 400 without a parser cause keeps its message.
+    expect(filter.toBody(new BadRequestException('Validation failed (uuid is expected)'))).toMatchObject({ code: 'BAD_REQUEST', message: 'Validation failed (uuid is expected)' });
   });
 
   it('maps client-caused PostgreSQL errors and hides everything else', () => {

@@ -68,6 +68,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return make(exception.status, exception.code, exception.message, exception.details);
     }
+    // The Express adapter wraps body-parser errors in an HttpException (the original is its `cause`);
+    // look through the wrapper so the client gets a stable code, not the parser's message.
+    const parsed = this.parserErrorBody(exception) ?? (exception instanceof HttpException ? this.parserErrorBody(exception.cause) : undefined);
+    if (parsed) return make(parsed.status, parsed.code, parsed.message);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const r = exception.getResponse();
@@ -75,15 +79,8 @@ export class ErrorFilter implements ExceptionFilter {
       const rawMessage = obj.message;
       const message = Array.isArray(rawMessage) ? rawMessage.join('; ') : String(rawMessage ?? exception.message);
       const code = typeof obj.code === 'string' ? obj.code : (DEFAULT_CODES[status] ?? `HTTP_${status}`);
-      return make(status, code, status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE)/.test(message) ? 'Route not found' : message,
+      return make(status, code, status === 404 && /^Cannot [A-Z]+ \//.test(message) ? 'Route not found' : message,
         obj.errors ? { errors: obj.errors } : {});
-    }
-    const pe = exception as ParserError;
-    if (pe && typeof pe.type === 'string' && (pe.status ?? pe.statusCode)) {
-      const status = (pe.status ?? pe.statusCode) as number;
-      if (pe.type === 'entity.parse.failed') return make(400, 'MALFORMED_JSON', 'Request body is not valid JSON');
-      if (pe.type === 'entity.too.large') return make(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
-      if (status >= 400 && status < 500) return make(status, DEFAULT_CODES[status] ?? 'BAD_REQUEST', 'Malformed request body');
     }
     if (exception instanceof QueryFailedError) {
       const sqlState = (exception.driverError as { code?: string } | undefined)?.code;
@@ -91,5 +88,24 @@ export class ErrorFilter implements ExceptionFilter {
       if (known) return make(known.status, known.code, known.message);
     }
     return make(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
+  }
+
+  /** body-parser / raw-body failures (they carry `type` and a 4xx `status`); `undefined` for anything else. */
+  private parserErrorBody(e: unknown): { status: number; code: string; message: string } | undefined {
+    const pe = e as ParserError | undefined;
+    if (!pe || typeof pe !== 'object' || typeof pe.type !== 'string') return undefined;
+    const status = pe.status ?? pe.statusCode;
+    if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+    switch (pe.type) {
+      case 'entity.parse.failed':
+        return { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
+      case 'entity.too.large':
+        return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' };
+      case 'charset.unsupported':
+      case 'encoding.unsupported':
+        return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported request body charset or encoding' };
+      default:
+        return { status, code: DEFAULT_CODES[status] ?? 'BAD_REQUEST', message: 'Malformed request body' };
+    }
   }
 }

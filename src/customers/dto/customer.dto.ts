@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { OmittableNotNull } from './address.dto';
 import type { Customer } from '../customer.entity';
 
 export class CustomerResponse {
@@ -21,7 +22,7 @@ export class CustomerEnvelope {
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ example: 'Ada King' })
-  @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @IsNotEmpty() @MaxLength(200)
+  @OmittableNotNull() @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @IsNotEmpty() @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ example: '+44 20 7946 0000', nullable: true, type: String, description: 'null clears it' })

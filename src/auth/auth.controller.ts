@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { type AuthUser, CurrentUser, Public } from '../common/auth/auth.decorators';
@@ -21,8 +21,8 @@ export class AuthController {
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponse })
   @ApiErrors(400, 409, 429)
-  register(@Body() dto: RegisterDto): Promise<AuthResponse> {
-    return this.auth.register(dto);
+  register(@Body() dto: RegisterDto, @Headers('x-session-id') sessionId?: string): Promise<AuthResponse> {
+    return this.auth.register(dto, sessionId);
   }
 
   @Public()
@@ -31,8 +31,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponse })
   @ApiErrors(400, 401, 429)
-  login(@Body() dto: LoginDto): Promise<AuthResponse> {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Headers('x-session-id') sessionId?: string): Promise<AuthResponse> {
+    return this.auth.login(dto, sessionId);
   }
 
   @Public()

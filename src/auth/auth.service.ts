@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../common/errors/domain-error';
+import { SIGNED_IN, type SignedInEvent } from '../common/events';
 import { AppConfig } from '../config/app-config';
 import { CustomersService } from '../customers/customers.service';
 import { toCustomerResponse } from '../customers/dto/customer.dto';
@@ -26,17 +28,32 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly tx: TxRunner,
     private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
   ) {}
 
-  async register(dto: RegisterDto): Promise<AuthResponse> {
+  async register(dto: RegisterDto, sessionId?: string): Promise<AuthResponse> {
     const customer = await this.customers.register(dto);
+    await this.signedIn(customer.id, sessionId);
     return { ...(await this.issue(customer)), customer: toCustomerResponse(customer) };
   }
 
-  async login(dto: LoginDto): Promise<AuthResponse> {
+  async login(dto: LoginDto, sessionId?: string): Promise<AuthResponse> {
     const customer = await this.customers.verifyCredentials(dto.email, dto.password);
     if (!customer) throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
+    await this.signedIn(customer.id, sessionId);
     return { ...(await this.issue(customer)), customer: toCustomerResponse(customer) };
+  }
+
+  /**
+   * Lets other modules react before the response (the cart merges the guest session, so the client's next
+   * GET /cart shows it). Their failure never fails the sign-in.
+   */
+  private async signedIn(customerId: string, sessionId: string | undefined): Promise<void> {
+    try {
+      await this.events.emitAsync(SIGNED_IN, { customerId, sessionId } satisfies SignedInEvent);
+    } catch (e) {
+      this.logger.warn({ err: e, customerId }, 'A sign-in listener failed; sign-in continues');
+    }
   }
 
   /**

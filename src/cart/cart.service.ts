@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { createHash, randomBytes } from 'node:crypto';
 import { CatalogService, type VariantInfo } from '../catalog/catalog.service';
 import { NotFoundError, ValidationError } from '../common/errors/domain-error';
+import { SIGNED_IN, type SignedInEvent } from '../common/events';
 import { AppConfig } from '../config/app-config';
 import { type Tx, TxRunner } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
@@ -18,12 +19,6 @@ export type CartOwner =
   | { kind: 'guest'; sessionId: string }
   | { kind: 'anonymous' };
 
-/** Emitted (and awaited) by auth after login/register; carries the guest session to merge. */
-export const SIGNED_IN = 'auth.signed-in';
-export interface SignedInEvent {
-  customerId: string;
-  sessionId?: string;
-}
 
 export interface CartWrite {
   cart: CartResponse;

@@ -107,7 +107,7 @@ describe('cart', () => {
       [{ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1000 }, 'quantity over 999'],
       [{ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1.5 }, 'fractional quantity'],
       [{ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1, price: 1 }, 'unknown field'],
-    ])('rejects %j (%s) with 400 VALIDATION_FAILED and creates nothing', async (body) => {
+    ])('rejects %j (%s) with 400 VALIDATION_FAILED and creates nothing', async (body: object, _label: string) => {
       expect((await add({}, body).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await t.ds.query('SELECT count(*)::int AS n FROM carts'))[0].n).toBe(0);
     });

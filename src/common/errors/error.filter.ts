@@ -32,6 +32,8 @@ const PG_CLIENT_ERRORS: Record<string, { status: number; code: string; message: 
   '22001': { status: 400, code: 'BAD_REQUEST', message: 'Value too long' },
   '22003': { status: 400, code: 'BAD_REQUEST', message: 'Number out of range' },
   '23505': { status: 409, code: 'CONFLICT', message: 'Already exists' },
+  '23503': { status: 409, code: 'CONFLICT', message: 'Referenced by other records' },
+  '23001': { status: 409, code: 'CONFLICT', message: 'Referenced by other records' },
   '23514': { status: 409, code: 'CONFLICT', message: 'Constraint violated' },
   '40001': { status: 409, code: 'CONFLICT', message: 'Concurrent update, please retry' },
   '40P01': { status: 409, code: 'CONFLICT', message: 'Concurrent update, please retry' },

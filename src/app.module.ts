@@ -3,15 +3,18 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { CheckoutModule } from './checkout/checkout.module';
 import { HttpMetricsMiddleware, MetricsModule } from './common/metrics/metrics';
 import { AppConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.controller';
 import { InventoryModule } from './inventory/inventory.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PricingModule } from './pricing/pricing.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -28,6 +31,9 @@ import { PricingModule } from './pricing/pricing.module';
     CartModule,
     PaymentsModule,
     OrdersModule,
+    NotificationsModule,
+    CheckoutModule,
+    WebhooksModule,
   ],
 })
 export class AppModule implements NestModule {

@@ -219,6 +219,11 @@ export class CartService {
     return { cart, lines };
   }
 
+  /** Locks a cart row by id (completion takes cart → checkout → stock, the same order as checkout itself). */
+  async lockById(tx: Tx, cartId: string): Promise<void> {
+    await tx.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [cartId]);
+  }
+
   /** Empties a cart once its order exists. */
   async clearAfterOrder(tx: Tx, cartId: string): Promise<void> {
     await this.repo.clear(tx, cartId);

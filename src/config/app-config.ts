@@ -17,7 +17,15 @@ export class AppConfig {
   readonly admin: { email?: string; password?: string };
   readonly logLevel: string;
   readonly store: { currency: string; defaultTaxRateBps: number; reservationTtlSeconds: number; guestCartTtlSeconds: number };
-  readonly payments: { provider: 'stripe' | 'sandbox'; stripeSecretKey?: string; webhookSecret: string };
+  readonly payments: {
+    provider: 'stripe' | 'sandbox';
+    stripeSecretKey?: string;
+    stripeApiUrl?: string;
+    webhookSecret: string;
+    successUrl: string;
+    cancelUrl: string;
+    publicUrl: string;
+  };
 
   constructor(e: EnvDto) {
     this.env = e.NODE_ENV;
@@ -49,7 +57,11 @@ export class AppConfig {
     this.payments = {
       provider: e.PAYMENT_PROVIDER ?? (e.STRIPE_SECRET_KEY ? 'stripe' : 'sandbox'),
       stripeSecretKey: e.STRIPE_SECRET_KEY,
+      stripeApiUrl: e.STRIPE_API_URL,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      successUrl: e.CHECKOUT_SUCCESS_URL,
+      cancelUrl: e.CHECKOUT_CANCEL_URL,
+      publicUrl: e.PUBLIC_URL,
     };
   }
 }

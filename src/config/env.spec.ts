@@ -9,6 +9,8 @@ const PROD_OK = {
   ADMIN_PASSWORD: 'a-strong-password',
   STRIPE_WEBHOOK_SECRET: 'whsec_live_value',
   CORS_ORIGINS: 'https://shop.test',
+  PAYMENT_PROVIDER: 'stripe',
+  STRIPE_SECRET_KEY: 'sk_live_value',
 };
 
 describe('validateEnv', () => {
@@ -41,6 +43,10 @@ describe('validateEnv', () => {
   it.each(Object.keys(DEV_DEFAULTS))('refuses the development default of %s in production', (key) => {
     const env = { ...PROD_OK, [key]: DEV_DEFAULTS[key as keyof typeof DEV_DEFAULTS] };
     expect(() => validateEnv(env)).toThrow(new RegExp(`${key}: must be set to a non-default value in production`));
+  });
+
+  it('refuses an implicit payment provider in production', () => {
+    expect(() => validateEnv({ ...PROD_OK, PAYMENT_PROVIDER: '' })).toThrow(/PAYMENT_PROVIDER: must be set explicitly in production/);
   });
 
   it('refuses embedded PostgreSQL and a wildcard CORS origin in production', () => {

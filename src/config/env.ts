@@ -92,7 +92,7 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(3600) @Max(31_536_000)
   GUEST_CART_TTL_SECONDS = 2_592_000;
 
-  @IsOptional() @IsIn(['stripe', 'sandbox'])
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['stripe', 'sandbox'])
   PAYMENT_PROVIDER?: 'stripe' | 'sandbox';
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^(sk|rk)_/, { message: 'STRIPE_SECRET_KEY must start with sk_ or rk_' })
@@ -100,6 +100,21 @@ export class EnvDto {
 
   @IsString() @Matches(/^whsec_/, { message: 'STRIPE_WEBHOOK_SECRET must start with whsec_' })
   STRIPE_WEBHOOK_SECRET: string = DEV_DEFAULTS.STRIPE_WEBHOOK_SECRET;
+
+  /** Stripe API base URL override (stripe-mock, or the fake server in tests). Default: Stripe's own. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^https?:\/\/[^/]+\/?$/, { message: 'STRIPE_API_URL must look like http://host:port' })
+  STRIPE_API_URL?: string;
+
+  /** This service's public base URL (sandbox hosted-checkout pages link to it). */
+  @IsString() @Matches(/^https?:\/\/[^/]+$/, { message: 'PUBLIC_URL must look like https://api.shop.example (no trailing slash)' })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  /** Where the storefront sends the buyer after a hosted (Stripe Checkout) payment; `{CHECKOUT_ID}` is replaced. */
+  @IsString() @Matches(/^https?:\/\//, { message: 'CHECKOUT_SUCCESS_URL must be an http(s) URL' })
+  CHECKOUT_SUCCESS_URL = 'http://localhost:5173/checkout/success?checkout={CHECKOUT_ID}';
+
+  @IsString() @Matches(/^https?:\/\//, { message: 'CHECKOUT_CANCEL_URL must be an http(s) URL' })
+  CHECKOUT_CANCEL_URL = 'http://localhost:5173/checkout/cancelled?checkout={CHECKOUT_ID}';
 
   /** argon2id memory cost; lowered by the test suite only. */
   @Transform(toInt) @IsInt() @Min(1024)
@@ -122,6 +137,10 @@ export function validateEnv(raw: Record<string, unknown>): EnvDto {
     }
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: is required in production (embedded PostgreSQL is for development)');
     if (env.CORS_ORIGINS.split(',').some((o) => o.trim() === '*')) problems.push('CORS_ORIGINS: `*` is not allowed in production');
+  }
+  if (env.NODE_ENV === 'production' && !env.PAYMENT_PROVIDER) {
+    // The sandbox lets anyone mark a payment as succeeded: production must choose it on purpose.
+    problems.push('PAYMENT_PROVIDER: must be set explicitly in production (stripe, or sandbox for benchmarks)');
   }
   if (env.PAYMENT_PROVIDER === 'stripe' && !env.STRIPE_SECRET_KEY) {
     problems.push('STRIPE_SECRET_KEY: is required when PAYMENT_PROVIDER=stripe');

@@ -78,6 +78,24 @@ export class CustomersService {
     }
   }
 
+  /**
+   * The guest customer for a checkout email: reused when this email already checked out as a guest, created
+   * otherwise (a concurrent checkout with the same email finds the winner's row). `null` when the email
+   * belongs to a registered account, which must log in instead.
+   */
+  async findOrCreateGuest(input: { email: string; name: string; phone?: string | null }, tx: Tx): Promise<Customer | null> {
+    const email = input.email.trim();
+    const existing = await this.repo.findByEmail(email, {}, tx);
+    if (existing) return existing.isGuest ? existing : null;
+    await tx.query(
+      `INSERT INTO customers (email, name, phone, role, is_guest, email_verified) VALUES ($1, $2, $3, 'customer', true, false)
+       ON CONFLICT ((lower(email))) DO NOTHING`,
+      [email, input.name, input.phone ?? null],
+    );
+    const c = await this.repo.findByEmail(email, {}, tx);
+    return c?.isGuest ? c : null;
+  }
+
   private emailConflict(existing: Customer): ConflictError {
     return existing.isGuest
       ? new ConflictError('An order was placed with this email. Claim the account to set a password.', 'ACCOUNT_CLAIM_REQUIRED')

@@ -1,5 +1,16 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrderHistory } from './order-history.entity';
+import { OrderItem } from './order-item.entity';
+import { Order } from './order.entity';
+import { OrdersController } from './orders.controller';
+import { OrdersService } from './orders.service';
+import { Refund } from './refund.entity';
 
-/** Placeholder until its issue lands. */
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([Order, OrderItem, OrderHistory, Refund])],
+  controllers: [OrdersController],
+  providers: [OrdersService],
+  exports: [OrdersService],
+})
 export class OrdersModule {}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CartModule } from '../cart/cart.module';
+import { CustomersModule } from '../customers/customers.module';
+import { InventoryModule } from '../inventory/inventory.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { OrdersModule } from '../orders/orders.module';
+import { PaymentsModule } from '../payments/payments.module';
+import { PricingModule } from '../pricing/pricing.module';
+import { CheckoutCompletion } from './checkout-completion.service';
+import { CheckoutController } from './checkout.controller';
+import { Checkout } from './checkout.entity';
+import { CheckoutService } from './checkout.service';
+import { ReservationExpiry } from './reservation-expiry';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Checkout]), CartModule, CustomersModule, InventoryModule, PricingModule, OrdersModule, PaymentsModule, NotificationsModule],
+  controllers: [CheckoutController],
+  providers: [CheckoutService, CheckoutCompletion, ReservationExpiry],
+  exports: [CheckoutCompletion, CheckoutService, ReservationExpiry],
+})
+export class CheckoutModule {}

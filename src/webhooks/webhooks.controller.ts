@@ -1,0 +1,30 @@
+import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { Request } from 'express';
+import { Public } from '../common/auth/auth.decorators';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { StripeEvents } from '../payments/stripe-events';
+import { WebhookHandler, type WebhookOutcome } from './webhook-handler.service';
+
+@ApiTags('payments')
+@Public()
+@Controller('payments/stripe')
+export class WebhooksController {
+  constructor(
+    private readonly events: StripeEvents,
+    private readonly handler: WebhookHandler,
+  ) {}
+
+  @Post('webhook')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stripe webhook endpoint (raw body, verified with Stripe-Signature)' })
+  @ApiHeader({ name: 'Stripe-Signature', required: true })
+  @ApiOkResponse({ schema: { properties: { received: { type: 'boolean' }, outcome: { type: 'string' } } } })
+  @ApiErrors(400)
+  async webhook(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true; outcome: WebhookOutcome }> {
+    const event = this.events.verify(req.rawBody, signature);
+    return { received: true, outcome: await this.handler.handle(event) };
+  }
+}
+

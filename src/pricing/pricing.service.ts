@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors/domain-error';
 import { isReferenced, isUniqueViolation } from '../common/errors/pg';
 import { AppConfig } from '../config/app-config';
-import type { Tx } from '../database/tx';
+import { type Tx, TxRunner } from '../database/tx';
 import { DeliveryMethod } from './delivery-method.entity';
 import { Discount } from './discount.entity';
 import type { CreateDeliveryMethodDto, CreateDiscountDto, UpdateDeliveryMethodDto, UpdateDiscountDto } from './dto/pricing.dto';
@@ -39,6 +39,7 @@ export class PricingService {
   constructor(
     private readonly repo: PricingRepository,
     private readonly config: AppConfig,
+    private readonly txRunner: TxRunner,
   ) {}
 
   get currency(): string {
@@ -151,6 +152,9 @@ export class PricingService {
     const d = await this.repo.findDiscountByCode(code, tx);
     if (!d || !d.active) throw invalidCode(`Discount code ${code} is not valid`);
     this.assertUsable(d, ctx.now ?? new Date());
+    if (ctx.customerId && d.perCustomerLimit != null && (await this.repo.countRedemptions(tx ?? this.txRunner.manager, d.id, ctx.customerId)) >= d.perCustomerLimit) {
+      throw invalidCode(`Discount code ${d.code} has already been used the maximum number of times by this customer`);
+    }
     if (!meetsMinimum(ctx.subtotal, d)) {
       throw invalidCode(`Discount code ${d.code} needs a subtotal of at least ${d.minSubtotal} (${this.currency} minor units)`);
     }

@@ -57,6 +57,7 @@ describe('ErrorFilter.toBody', () => {
 
   it('maps client-caused PostgreSQL errors and hides everything else', () => {
     expect(filter.toBody(pgError('22P02'))).toMatchObject({ statusCode: 400 });
+    expect(filter.toBody(pgError('23502'))).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST' });
     expect(filter.toBody(pgError('23505'))).toMatchObject({ statusCode: 409 });
     expect(filter.toBody(pgError('53300'))).toEqual({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL_ERROR', message: 'Internal server error' });
     expect(filter.toBody(new Error('secret internals'))).toMatchObject({ statusCode: 500, message: 'Internal server error' });

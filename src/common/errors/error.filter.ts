@@ -31,6 +31,8 @@ const PG_CLIENT_ERRORS: Record<string, { status: number; code: string; message: 
   '22P02': { status: 400, code: 'BAD_REQUEST', message: 'Malformed value' },
   '22001': { status: 400, code: 'BAD_REQUEST', message: 'Value too long' },
   '22003': { status: 400, code: 'BAD_REQUEST', message: 'Number out of range' },
+  // A required field sent as null in a partial update (validation lets `null` through `@IsOptional()`).
+  '23502': { status: 400, code: 'BAD_REQUEST', message: 'A required field is missing or null' },
   '23505': { status: 409, code: 'CONFLICT', message: 'Already exists' },
   '23503': { status: 409, code: 'CONFLICT', message: 'Referenced by other records' },
   '23001': { status: 409, code: 'CONFLICT', message: 'Referenced by other records' },

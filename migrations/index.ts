@@ -3,6 +3,14 @@ import { CatalogInventory1764000001000 } from './1764000001000-catalog-inventory
 import { Pricing1764000002000 } from './1764000002000-pricing';
 import { Carts1764000003000 } from './1764000003000-carts';
 import { CheckoutOrders1764000004000 } from './1764000004000-checkout-orders';
+import { Idempotency1764000007000 } from './1764000007000-idempotency';
 
-// Every migration, in order. A new migration file must be added here.
-export const MIGRATIONS: Function[] = [CustomersAuth1764000000000, CatalogInventory1764000001000, Pricing1764000002000, Carts1764000003000, CheckoutOrders1764000004000];
+// Every migration, in order (one per line). A new migration file must be added here.
+export const MIGRATIONS: Function[] = [
+  CustomersAuth1764000000000,
+  CatalogInventory1764000001000,
+  Pricing1764000002000,
+  Carts1764000003000,
+  CheckoutOrders1764000004000,
+  Idempotency1764000007000,
+];

@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CheckoutModule } from './checkout/checkout.module';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { HttpMetricsMiddleware, MetricsModule } from './common/metrics/metrics';
 import { AppConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
@@ -21,6 +22,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AppConfigModule,
     EventEmitterModule.forRoot(),
     DatabaseModule,
+    IdempotencyModule,
     MetricsModule,
     HealthModule,
     AuthModule,

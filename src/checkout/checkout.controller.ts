@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResp
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser, OptionalAuth } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor';
 import { OrderEnvelope } from '../orders/dto/order.dto';
 import { CheckoutService } from './checkout.service';
 import { CardCheckoutResponse, CheckoutDto, CheckoutStatusResponse } from './dto/checkout.dto';
@@ -18,6 +19,7 @@ export class CheckoutController {
   constructor(private readonly checkout: CheckoutService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     summary: 'Check out the caller’s cart',
     description:
@@ -44,6 +46,7 @@ export class CheckoutController {
   }
 
   @Post(':id/confirm')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Ask the provider whether the payment succeeded; if so, create the order (same path as the webhook)' })
   @ApiOkResponse({ type: OrderEnvelope })

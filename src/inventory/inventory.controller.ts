@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser, Roles } from '../common/auth/auth.decorators';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/pagination';
 import { AdjustStockDto, MovementListResponse, StockLevelsResponse, toMovementResponse } from './dto/inventory.dto';
@@ -21,6 +22,7 @@ export class InventoryController {
   }
 
   @Post(':variantId/adjustments')
+  @Idempotent()
   @ApiCreatedResponse({ type: StockLevelsResponse, description: 'The new levels' })
   @ApiErrors(400, 401, 403, 404)
   adjust(

@@ -4,13 +4,14 @@ import { OrderHistory } from './order-history.entity';
 import { OrderItem } from './order-item.entity';
 import { Order } from './order.entity';
 import { OrdersController } from './orders.controller';
+import { OrderPayments } from './order-payments.service';
 import { OrdersService } from './orders.service';
 import { Refund } from './refund.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Order, OrderItem, OrderHistory, Refund])],
   controllers: [OrdersController],
-  providers: [OrdersService],
-  exports: [OrdersService],
+  providers: [OrdersService, OrderPayments],
+  exports: [OrdersService, OrderPayments],
 })
 export class OrdersModule {}

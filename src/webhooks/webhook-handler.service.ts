@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CheckoutCompletion } from '../checkout/checkout-completion.service';
 import { TxRunner, type Tx } from '../database/tx';
+import { OrderPayments } from '../orders/order-payments.service';
 import { OrdersService } from '../orders/orders.service';
 import { StripeEvents, type StripeEvent } from '../payments/stripe-events';
 
@@ -26,6 +27,7 @@ export class WebhookHandler {
     private readonly events: StripeEvents,
     private readonly completion: CheckoutCompletion,
     private readonly orders: OrdersService,
+    private readonly orderPayments: OrderPayments,
   ) {}
 
   async handle(event: StripeEvent): Promise<WebhookOutcome> {
@@ -45,6 +47,11 @@ export class WebhookHandler {
     const checkoutId = o.metadata?.checkoutId;
     switch (type) {
       case 'payment_intent.succeeded': {
+        if (!checkoutId && o.metadata?.orderId) {
+          // A direct order paid later (POST /orders/:id/pay).
+          const r = await this.orderPayments.recordSucceeded(tx, o.metadata.orderId, { paymentIntentId: o.id, amount: Number(o.amount_received ?? o.amount), currency: String(o.currency), actor });
+          return r === 'unknown' ? 'not_applicable' : r === 'duplicate' ? 'order_exists' : 'applied';
+        }
         if (!checkoutId) return 'not_applicable';
         const done = await this.completion.completePaid(tx, checkoutId, {
           paymentIntentId: o.id,

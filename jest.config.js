@@ -23,6 +23,8 @@ const common = {
 
 module.exports = {
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
+  // A global option (ignored inside projects): the race tests run real concurrency on 2 shared cores.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -31,7 +33,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
-      testTimeout: 30_000,
     },
   ],
 };

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { CartService, type CheckoutCart } from '../cart/cart.service';
 import type { AuthUser } from '../common/auth/auth.decorators';
-import { NotFoundError, ValidationError } from '../common/errors/domain-error';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import type { Customer } from '../customers/customer.entity';
 import { CustomersService } from '../customers/customers.service';
@@ -97,9 +97,9 @@ export class CheckoutService {
           ? { id: null, snap: snapshotOf(dto.billingAddress) }
           : shipping;
 
-      const superseded = await this.supersede(tx, cart.cart.id);
       const snapshot = await this.price(tx, cart, customer, userId, dto, shipping, billing);
       const lines = snapshot.pricingSnapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }));
+      const superseded = await this.supersede(tx, cart.cart.id, lines);
 
       if (dto.paymentMethod === 'cash_on_delivery') {
         await this.inventory.decrement(tx, lines, `order:${orderId}`);
@@ -152,11 +152,11 @@ export class CheckoutService {
           lineName: `Order ${orderId.slice(0, 8)}`,
           customerEmail: s.email,
         });
-        await this.tx.manager.getRepository(Checkout).update({ id: checkoutId }, { providerSessionId: session.id });
+        await this.attachPayment(checkoutId, { providerSessionId: session.id });
         return { checkoutId, orderId, url: session.url, amount, currency, expiresAt, status: 'awaiting_payment' };
       }
       const intent = await this.provider.createIntent({ amount, currency, metadata, idempotencyKey: checkoutId, receiptEmail: s.email, description: `Checkout ${checkoutId}` });
-      await this.tx.manager.getRepository(Checkout).update({ id: checkoutId }, { paymentIntentId: intent.id });
+      await this.attachPayment(checkoutId, { paymentIntentId: intent.id });
       return { checkoutId, orderId, clientSecret: intent.clientSecret, paymentIntentId: intent.id, amount, currency, expiresAt, status: 'awaiting_payment' };
     } catch (e) {
       if (!(e instanceof PaymentProviderError)) throw e;
@@ -239,11 +239,34 @@ export class CheckoutService {
     return snapshotOf(await this.customers.getAddress(customerId, id, tx));
   }
 
-  /** Ends the cart's earlier unpaid checkout and releases its stock; returns provider objects to cancel. */
-  private async supersede(tx: Tx, cartId: string): Promise<Checkout[]> {
+  /**
+   * Ends the cart's earlier unpaid checkout and releases its stock; returns provider objects to cancel.
+   * Stock rows of both the old and the new lines are locked first, in variant-id order (see lockRows).
+   */
+  private async supersede(tx: Tx, cartId: string, newLines: { variantId: string }[]): Promise<Checkout[]> {
     const older = await tx.getRepository(Checkout).find({ where: { cartId, status: 'awaiting_payment' }, lock: { mode: 'pessimistic_write' } });
+    if (older.length) {
+      const oldLines = older.filter((c) => c.reservation === 'held').flatMap((c) => c.snapshot.pricingSnapshot.lines);
+      await this.inventory.lockRows(tx, [...oldLines, ...newLines].map((l) => l.variantId));
+    }
     for (const c of older) await this.completion.close(tx, c, 'superseded');
     return older;
+  }
+
+  /**
+   * Stores the provider's object on the checkout. If a newer checkout superseded this one while the
+   * provider call ran, the new intent or session is cancelled at once and the caller gets 409.
+   */
+  private async attachPayment(checkoutId: string, patch: { paymentIntentId?: string; providerSessionId?: string }): Promise<void> {
+    const rows = (await this.tx.manager.query(
+      `UPDATE checkouts SET payment_intent_id = coalesce($2, payment_intent_id), provider_session_id = coalesce($3, provider_session_id), updated_at = now()
+       WHERE id = $1 RETURNING status`,
+      [checkoutId, patch.paymentIntentId ?? null, patch.providerSessionId ?? null],
+    )) as [{ status: string }[], number];
+    const status = rows[0][0]?.status;
+    if (status === 'awaiting_payment' || status === 'completed') return;
+    await this.cancelAtProvider([{ id: checkoutId, paymentIntentId: patch.paymentIntentId ?? null, providerSessionId: patch.providerSessionId ?? null } as Checkout]);
+    throw new ConflictError(`This checkout was ${status ?? 'closed'} while its payment was being created; use the newer checkout`, 'CHECKOUT_SUPERSEDED');
   }
 
   private async cancelAtProvider(checkouts: Checkout[]): Promise<void> {

@@ -41,28 +41,33 @@ export class ReservationExpiry implements OnApplicationBootstrap, OnApplicationS
     await this.running;
   }
 
-  /** Expires every due checkout, in batches; returns how many. */
+  /**
+   * Expires every due checkout; returns how many. One transaction per checkout: releasing several
+   * checkouts in one transaction would lock their stock rows out of variant-id order and could deadlock
+   * with a concurrent multi-line checkout.
+   */
   async sweep(now = new Date()): Promise<number> {
     let total = 0;
-    for (;;) {
+    for (let i = 0; i < BATCH; i++) {
       const expired = await this.tx.run(async (tx) => {
         const due = await tx
           .getRepository(Checkout)
           .createQueryBuilder('c')
           .where(`c.status = 'awaiting_payment' AND c.expires_at <= :now`, { now })
           .orderBy('c.expires_at')
-          .limit(BATCH)
+          .limit(1)
           .setLock('pessimistic_write')
           .setOnLocked('skip_locked')
-          .getMany();
-        for (const c of due) await this.completion.close(tx, c, 'expired');
+          .getOne();
+        if (due) await this.completion.close(tx, due, 'expired');
         return due;
       });
-      total += expired.length;
-      for (const c of expired) await this.cancelPayment(c);
-      if (expired.length) this.logger.log({ count: expired.length }, 'Expired checkout reservations released');
-      if (expired.length < BATCH) return total;
+      if (!expired) break;
+      total++;
+      await this.cancelPayment(expired);
     }
+    if (total) this.logger.log({ count: total }, 'Expired checkout reservations released');
+    return total;
   }
 
   /** Best effort: a payment made after this still becomes an order (on hold if the stock is gone). */

@@ -112,6 +112,15 @@ export class InventoryService {
     return levels;
   }
 
+  /**
+   * Locks the stock rows of these variants in variant-id order. A transaction that changes stock in more
+   * than one pass (release an old checkout, then reserve a new one) takes its locks here first, so every
+   * transaction acquires stock locks in one global order and none can deadlock.
+   */
+  async lockRows(tx: Tx, variantIds: string[]): Promise<void> {
+    if (variantIds.length) await this.repo.levels(tx, [...new Set(variantIds.map((id) => id.toLowerCase()))].sort(), { lock: true });
+  }
+
   /** Holds stock for a checkout: `reserved += q` where `on_hand - reserved >= q`. */
   reserve(tx: Tx, lines: StockLine[], reference: string, opts?: MovementOptions): Promise<void> {
     return this.apply(tx, 'reserve', lines, reference, opts);
@@ -135,6 +144,19 @@ export class InventoryService {
   /** Puts sold units back (cancel, refund with restock): `on_hand += q`. */
   restock(tx: Tx, lines: StockLine[], reference: string, opts?: MovementOptions): Promise<void> {
     return this.apply(tx, 'restock', lines, reference, opts);
+  }
+
+  /**
+   * Units still sold under these ledger references (an order and its checkout), per variant: what a
+   * cancellation may put back. Derived from the ledger, so restocking twice is impossible.
+   */
+  async soldUnder(tx: Tx, references: string[]): Promise<StockLine[]> {
+    const rows: { variant_id: string; sold: number }[] = await tx.query(
+      `SELECT variant_id, (-sum(delta_on_hand))::int AS sold FROM inventory_movements
+       WHERE reference = ANY($1) GROUP BY variant_id HAVING sum(delta_on_hand) < 0 ORDER BY variant_id`,
+      [references],
+    );
+    return rows.map((r) => ({ variantId: r.variant_id, quantity: r.sold }));
   }
 
   /** Locks the stock row and refuses (409) while checkouts hold some of it; used before deleting a variant. */

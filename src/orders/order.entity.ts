@@ -36,6 +36,9 @@ const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', 
 @Index('orders_customer_id_created_at_idx', ['customerId', 'createdAt', 'id'])
 @Index('orders_created_at_idx', ['createdAt', 'id'])
 @Index('orders_payment_intent_id_idx', ['paymentIntentId'])
+@Index('orders_status_created_at_idx', ['status', 'createdAt', 'id'])
+// lower(email), for the admin email filter (expression index: created by migration 1764000005000).
+@Index('orders_email_lower_idx', { synchronize: false })
 @Check('orders_status_check', `"status" IN (${list(ORDER_STATUSES)})`)
 @Check('orders_payment_status_check', `"payment_status" IN (${list(PAYMENT_STATUSES)})`)
 @Check('orders_payment_method_check', `"payment_method" IN ('card', 'cash_on_delivery')`)

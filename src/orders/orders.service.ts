@@ -1,10 +1,15 @@
-import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '../common/errors/domain-error';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors/domain-error';
+import { decodeCursor, toPage } from '../common/pagination';
 import { type Tx, TxRunner } from '../database/tx';
+import { InventoryService } from '../inventory/inventory.service';
+import { OutboxService } from '../notifications/outbox.service';
 import { OrderHistory } from './order-history.entity';
 import { OrderItem } from './order-item.entity';
 import type { AddressSnapshot, DeliveryMethodSnapshot, Order, OrderStatus, PaymentMethod, PaymentStatus } from './order.entity';
 import { Order as OrderEntity } from './order.entity';
+import { type ActorRole, assertPaymentTransition, assertTransition, InvalidStatusTransitionError } from './order-status';
+import { type OrderFilter, OrdersRepository } from './orders.repository';
 import { Refund } from './refund.entity';
 
 export interface OrderLineInput {
@@ -82,10 +87,52 @@ export interface OrderView {
 }
 
 export const orderNotFound = () => new NotFoundError('Order not found', 'ORDER_NOT_FOUND');
+export const orderArchived = () => new ConflictError('Order is archived', 'ORDER_ARCHIVED');
+
+/** Who changes an order; history records `admin:<id>`, `customer:<id>`, or the system's label. */
+export interface OrderActor {
+  role: ActorRole;
+  /** The admin's or customer's id (none for the system). */
+  id?: string;
+  /** For the system: the history actor, e.g. `webhook:payment_intent.succeeded` (default `system`). */
+  label?: string;
+}
+
+export const actorLabel = (a: OrderActor): string => (a.role === 'system' ? (a.label ?? 'system') : `${a.role}:${a.id ?? 'unknown'}`);
+
+export interface TransitionOptions {
+  note?: string | null;
+  /** Only with `shipped`. */
+  trackingNumber?: string | null;
+  /** Changes the payment status in the same update (checked against PAYMENT_TRANSITIONS). */
+  paymentStatus?: PaymentStatus;
+  amountPaid?: number;
+  /** Runs in the caller's transaction (the lock is then held until the caller commits). */
+  tx?: Tx;
+}
+
+export interface TransitionResult {
+  from: OrderStatus;
+  order: Order;
+}
+
+export interface OrderPage<T> {
+  orders: T[];
+  /** Every order matching the filter, over all pages. */
+  count: number;
+  nextCursor: string | null;
+}
 
 @Injectable()
 export class OrdersService {
-  constructor(private readonly txRunner: TxRunner) {}
+  private readonly logger = new Logger(OrdersService.name);
+
+  constructor(
+    private readonly txRunner: TxRunner,
+    private readonly repo: OrdersRepository,
+    private readonly inventory: InventoryService,
+    private readonly outbox: OutboxService,
+  ) {}
 
   /**
    * Writes an order, its lines and its history in the caller's transaction. The number comes from a
@@ -177,6 +224,123 @@ export class OrdersService {
     await tx.getRepository(OrderEntity).update({ id: orderId }, { amountRefunded: booked, paymentStatus });
     await this.appendHistory(tx, orderId, [{ status: order.status, actor: report.actor, note: `Refund of ${added} ${order.currency} recorded (${paymentStatus})` }]);
     return added;
+  }
+
+  /**
+   * Moves an order through the state machine (order-status.ts): locks the row (`FOR UPDATE`, so concurrent
+   * changes to one order serialize and each sees the previous one's result), checks who may make the change,
+   * updates it and appends a history entry. A customer actor only reaches their own, unarchived orders (404).
+   * Shipping queues the shipped email in the same transaction.
+   */
+  async transition(orderId: string, to: OrderStatus, actor: OrderActor, opts: TransitionOptions = {}): Promise<TransitionResult> {
+    const work = async (tx: Tx): Promise<TransitionResult> => {
+      const order = await this.lockFor(tx, orderId, actor);
+      if (order.archivedAt) throw orderArchived();
+      if (opts.trackingNumber != null && to !== 'shipped') {
+        throw new ValidationError('trackingNumber is only accepted with status shipped', 'VALIDATION_FAILED');
+      }
+      const paymentStatus = opts.paymentStatus ?? order.paymentStatus;
+      if (paymentStatus !== order.paymentStatus) assertPaymentTransition(order.paymentStatus, paymentStatus, actor.role);
+      assertTransition(order.status, to, actor.role, { paymentStatus, paymentMethod: order.paymentMethod });
+
+      const patch: Partial<Order> = { status: to, paymentStatus };
+      if (opts.amountPaid !== undefined) patch.amountPaid = opts.amountPaid;
+      if (to === 'shipped' && opts.trackingNumber) patch.trackingNumber = opts.trackingNumber;
+      await tx.getRepository(OrderEntity).update({ id: order.id }, patch);
+      await this.repo.appendAfterLast(tx, order.id, { status: to, actor: actorLabel(actor), note: opts.note?.trim() || null });
+      const updated = { ...order, ...patch } as Order;
+      if (to === 'shipped') {
+        await this.outbox.enqueue(tx, 'email.order_shipped', { orderId: order.id, number: order.number, email: order.email, trackingNumber: updated.trackingNumber });
+      }
+      this.logger.log({ orderId: order.id, from: order.status, to, actor: actorLabel(actor) }, 'Order status changed');
+      return { from: order.status, order: updated };
+    };
+    return opts.tx ? work(opts.tx) : this.txRunner.run(work);
+  }
+
+  /**
+   * Admin: money received outside the provider (cash on delivery, bank transfer). Pending or on-hold orders
+   * become `paid`; orders already in fulfilment (cash handed over at the door) keep their status. Already paid
+   * (or refunded) → 400 ORDER_ALREADY_PAID; cancelled → 409 INVALID_STATUS_TRANSITION.
+   */
+  async markPaid(orderId: string, actor: OrderActor, note?: string | null): Promise<OrderView> {
+    return this.txRunner.run(async (tx) => {
+      const order = await this.lockFor(tx, orderId, actor);
+      if (order.archivedAt) throw orderArchived();
+      if (order.paymentStatus !== 'unpaid') throw new ValidationError('Order has already been marked as paid', 'ORDER_ALREADY_PAID');
+      const amountPaid = Math.max(order.amountPaid, order.total);
+      const text = note?.trim() || 'Marked as paid';
+      if (order.status === 'pending' || order.status === 'on_hold') {
+        await this.transition(order.id, 'paid', actor, { tx, paymentStatus: 'paid', amountPaid, note: text });
+      } else if (order.status === 'cancelled') {
+        throw new InvalidStatusTransitionError(order.status, 'paid', 'the order is cancelled');
+      } else {
+        assertPaymentTransition('unpaid', 'paid', actor.role);
+        await tx.getRepository(OrderEntity).update({ id: order.id }, { paymentStatus: 'paid', amountPaid });
+        await this.repo.appendAfterLast(tx, order.id, { status: order.status, actor: actorLabel(actor), note: text });
+        this.logger.log({ orderId: order.id, status: order.status, actor: actorLabel(actor) }, 'Order marked paid');
+      }
+      return this.view(order.id, { tx });
+    });
+  }
+
+  /**
+   * Archives (soft-deletes) an order: the owner or an admin, only when it is cancelled, or pending and unpaid.
+   * A pending unpaid order is cancelled first and the stock it took goes back through the ledger (derived from
+   * the ledger, so it can never be restocked twice). Archived orders are hidden from customers, kept for audit.
+   * Archiving an archived order again is a no-op for an admin (a customer no longer sees it: 404).
+   */
+  async archive(orderId: string, actor: OrderActor): Promise<void> {
+    await this.txRunner.run(async (tx) => {
+      const order = await this.lockFor(tx, orderId, actor);
+      if (order.archivedAt) return;
+      const pendingUnpaid = order.status === 'pending' && order.paymentStatus === 'unpaid';
+      if (order.status !== 'cancelled' && !pendingUnpaid) {
+        throw new ConflictError('Only cancelled orders, or pending orders that are unpaid, can be deleted', 'ORDER_NOT_ARCHIVABLE', {
+          status: order.status,
+          paymentStatus: order.paymentStatus,
+        });
+      }
+      if (pendingUnpaid) {
+        await this.transition(order.id, 'cancelled', actor, { tx, note: 'Deleted before payment' });
+        const sold = await this.inventory.soldUnder(tx, [`order:${order.id}`, ...(order.checkoutId ? [`checkout:${order.checkoutId}`] : [])]);
+        if (sold.length) await this.inventory.restock(tx, sold, `order:${order.id}`, { reason: 'Order deleted before payment', actorId: actor.id ?? null });
+      }
+      await tx.getRepository(OrderEntity).update({ id: order.id }, { archivedAt: () => 'now()' });
+      await this.repo.appendAfterLast(tx, order.id, { status: 'cancelled', actor: actorLabel(actor), note: 'Archived' });
+      this.logger.log({ orderId: order.id, actor: actorLabel(actor) }, 'Order archived');
+    });
+  }
+
+  /** A customer's own orders (archived ones hidden), newest first, with lines and history; a bounded number of queries. */
+  async listForCustomer(customerId: string, q: { status?: OrderStatus; limit: number; cursor?: string }): Promise<OrderPage<OrderView>> {
+    const filter: OrderFilter = { customerId, status: q.status, archived: false };
+    const tx = this.txRunner.manager;
+    const after = decodeCursor(q.cursor);
+    const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after), this.repo.count(tx, filter)]);
+    const page = toPage(rows, q.limit);
+    const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
+    return { orders: page.items.map((o) => toView(o, items.get(o.id) ?? [], history.get(o.id) ?? [])), count, nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Guest lookup by order number and email (case-insensitive). One indexed query decides, whatever matched or
+   * not, and every mismatch is the same 404, so the response says nothing about which half was wrong or whether
+   * the email has an account.
+   */
+  async lookup(email: string, orderNumber: string): Promise<OrderView> {
+    const tx = this.txRunner.manager;
+    const order = await this.repo.findForLookup(tx, orderNumber.trim().toUpperCase(), email.trim());
+    if (!order) throw orderNotFound();
+    const { items, history } = await this.repo.details(tx, [order.id]);
+    return toView(order, items.get(order.id) ?? [], history.get(order.id) ?? []);
+  }
+
+  /** The order row locked; a customer only reaches their own, unarchived orders (another's is 404 as if missing). */
+  private async lockFor(tx: Tx, orderId: string, actor: OrderActor): Promise<Order> {
+    const order = await this.repo.lock(tx, orderId);
+    if (!order || (actor.role === 'customer' && (order.customerId !== actor.id || order.archivedAt))) throw orderNotFound();
+    return order;
   }
 }
 

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, Logger, Param, ParseUUIDPipe, Patch, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { stringify } from 'csv-stringify';
+import type { Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { type AuthUser, CurrentUser, Roles } from '../common/auth/auth.decorators';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { AdminOrdersService, EXPORT_COLUMNS, toOrderFilter } from './admin-orders.service';
+import { AdminOrderEnvelope, AdminOrderExportQueryDto, AdminOrderListQueryDto, AdminOrderListResponse, UpdateOrderStatusDto } from './dto/order-management.dto';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('admin/orders')
+export class AdminOrdersController {
+  private readonly logger = new Logger(AdminOrdersController.name);
+
+  constructor(private readonly admin: AdminOrdersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'All orders (archived included, see `archived`), newest first, with customer name and email' })
+  @ApiOkResponse({ type: AdminOrderListResponse })
+  @ApiErrors(400, 401, 403)
+  list(@Query() q: AdminOrderListQueryDto): Promise<AdminOrderListResponse> {
+    return this.admin.list(toOrderFilter(q), q);
+  }
+
+  // Declared before `:id`, which would otherwise take "export" as an id.
+  @Get('export')
+  @ApiOperation({ summary: 'CSV of every order matching the filters (as the list), streamed in batches; money in minor units' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'text/csv with a header row', schema: { type: 'string' } })
+  @ApiErrors(400, 401, 403)
+  async export(@Query() q: AdminOrderExportQueryDto, @Res() res: Response): Promise<void> {
+    const rows = await this.admin.exportRows(toOrderFilter(q));
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="orders-${stamp}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    const csv = stringify({
+      header: true,
+      columns: EXPORT_COLUMNS,
+      // Cells starting with = + - @ are prefixed with ' so spreadsheets do not run them as formulas.
+      escape_formulas: true,
+      cast: { date: (d) => d.toISOString() },
+    });
+    try {
+      await pipeline(rows, csv, res);
+    } catch (err) {
+      this.logger.error({ err }, 'Order export failed mid-stream');
+      // Headers are gone: the client sees a truncated transfer (no final chunk), never a partial "complete" file.
+      res.destroy();
+    }
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: AdminOrderEnvelope })
+  @ApiErrors(400, 401, 403, 404)
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<AdminOrderEnvelope> {
+    return { order: await this.admin.get(id) };
+  }
+
+  @Patch(':id/status')
+  @ApiOperation({ summary: 'Move an order through the lifecycle (docs/orders.md); `cancelled` restocks and refunds like POST /orders/:id/cancel' })
+  @ApiOkResponse({ type: AdminOrderEnvelope })
+  @ApiErrors(400, 401, 403, 404, 409, 502)
+  async updateStatus(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateOrderStatusDto): Promise<AdminOrderEnvelope> {
+    return { order: await this.admin.updateStatus(id, { role: 'admin', id: user.id }, dto) };
+  }
+}

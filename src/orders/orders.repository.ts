@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { In, type SelectQueryBuilder } from 'typeorm';
+import type { Keyset } from '../common/pagination';
+import type { Tx } from '../database/tx';
+import { OrderHistory } from './order-history.entity';
+import { OrderItem } from './order-item.entity';
+import { Order, type OrderStatus } from './order.entity';
+
+/** What the order lists and the CSV export filter on; every field is optional and they combine with AND. */
+export interface OrderFilter {
+  customerId?: string;
+  status?: OrderStatus;
+  /** Case-insensitive exact match on the email the order was placed with, or the customer's current email. */
+  email?: string;
+  /** created_at ≥ from */
+  from?: Date;
+  /** created_at < to */
+  to?: Date;
+  /** true: only archived orders · false: none of them · undefined: both. */
+  archived?: boolean;
+}
+
+/** One CSV row's worth of an order, read in bulk (no entities, no per-row queries). */
+export interface OrderExportRow {
+  id: string;
+  number: string;
+  created_at: Date;
+  status: string;
+  payment_status: string;
+  payment_method: string;
+  customer_id: string;
+  customer_name: string;
+  customer_email: string;
+  email: string;
+  currency: string;
+  subtotal: string;
+  discount: string;
+  discount_code: string | null;
+  shipping: string;
+  tax: string;
+  total: string;
+  amount_paid: string;
+  amount_refunded: string;
+  item_count: number;
+  items: string | null;
+  delivery_method: string | null;
+  shipping_country: string | null;
+  tracking_number: string | null;
+  archived_at: Date | null;
+}
+
+/** SQL for the orders module's reads and locks. Every method takes the caller's `tx`. */
+@Injectable()
+export class OrdersRepository {
+  /** `SELECT … FOR UPDATE`: concurrent changes to one order wait here and then see the winner's row. */
+  lock(tx: Tx, id: string): Promise<Order | null> {
+    return tx.getRepository(Order).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** `limit + 1` orders newest first after `after`, optionally with their customer joined. */
+  page(tx: Tx, filter: OrderFilter, limit: number, after: Keyset | undefined, opts: { withCustomer?: boolean } = {}): Promise<Order[]> {
+    const qb = this.filtered(tx, filter);
+    if (opts.withCustomer) qb.leftJoinAndSelect('o.customer', 'c');
+    if (after) qb.andWhere('("o"."created_at", "o"."id") < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
+    return qb.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1).getMany();
+  }
+
+  findWithCustomer(tx: Tx, id: string): Promise<Order | null> {
+    return tx.getRepository(Order).findOne({ where: { id }, relations: { customer: true } });
+  }
+
+  count(tx: Tx, filter: OrderFilter): Promise<number> {
+    return this.filtered(tx, filter).getCount();
+  }
+
+  /** The lines and history of many orders in two queries, grouped by order id (each in display order). */
+  async details(tx: Tx, orderIds: string[]): Promise<{ items: Map<string, OrderItem[]>; history: Map<string, OrderHistory[]> }> {
+    const items = new Map<string, OrderItem[]>(orderIds.map((id) => [id, []]));
+    const history = new Map<string, OrderHistory[]>(orderIds.map((id) => [id, []]));
+    if (!orderIds.length) return { items, history };
+    const [itemRows, historyRows] = await Promise.all([
+      tx.getRepository(OrderItem).find({ where: { orderId: In(orderIds) }, order: { productName: 'ASC', sku: 'ASC', id: 'ASC' } }),
+      tx.getRepository(OrderHistory).find({ where: { orderId: In(orderIds) }, order: { at: 'ASC', id: 'ASC' } }),
+    ]);
+    for (const i of itemRows) items.get(i.orderId)?.push(i);
+    for (const h of historyRows) history.get(h.orderId)?.push(h);
+    return { items, history };
+  }
+
+  /** Guest lookup: both must match (email case-insensitively) in one indexed query; archived orders are hidden. */
+  findForLookup(tx: Tx, number: string, email: string): Promise<Order | null> {
+    return tx
+      .getRepository(Order)
+      .createQueryBuilder('o')
+      .where('o.number = :number', { number })
+      .andWhere('lower(o.email) = lower(:email)', { email })
+      .andWhere('o.archivedAt IS NULL')
+      .getOne();
+  }
+
+  /**
+   * Appends a history entry stamped after every earlier entry of the order (the database clock, but never
+   * before the previous entry), so `ORDER BY at` is the order in which the serialized changes happened.
+   */
+  async appendAfterLast(tx: Tx, orderId: string, e: { status: OrderStatus; actor: string; note: string | null }): Promise<void> {
+    await tx.query(
+      `INSERT INTO order_history (order_id, status, actor, note, at)
+       VALUES ($1, $2, $3, $4, greatest(
+         date_trunc('milliseconds', clock_timestamp()),
+         (SELECT max(at) + interval '1 millisecond' FROM order_history WHERE order_id = $1)))`,
+      [orderId, e.status, e.actor, e.note],
+    );
+  }
+
+  /** One batch of the CSV export, newest first after `after`; items are summarised in SQL. */
+  exportBatch(tx: Tx, filter: OrderFilter, limit: number, after: Keyset | undefined): Promise<OrderExportRow[]> {
+    const qb = this.filtered(tx, filter)
+      .innerJoin('o.customer', 'c')
+      .select([
+        'o.id AS id',
+        'o.number AS number',
+        'o.created_at AS created_at',
+        'o.status AS status',
+        'o.payment_status AS payment_status',
+        'o.payment_method AS payment_method',
+        'o.customer_id AS customer_id',
+        'c.name AS customer_name',
+        'c.email AS customer_email',
+        'o.email AS email',
+        'o.currency AS currency',
+        'o.subtotal AS subtotal',
+        'o.discount AS discount',
+        'o.discount_code AS discount_code',
+        'o.shipping AS shipping',
+        'o.tax AS tax',
+        'o.total AS total',
+        'o.amount_paid AS amount_paid',
+        'o.amount_refunded AS amount_refunded',
+        `(SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i WHERE i.order_id = o.id) AS item_count`,
+        `(SELECT string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.sku, i.id) FROM order_items i WHERE i.order_id = o.id) AS items`,
+        `o.delivery_method ->> 'name' AS delivery_method`,
+        `o.shipping_address ->> 'country' AS shipping_country`,
+        'o.tracking_number AS tracking_number',
+        'o.archived_at AS archived_at',
+      ]);
+    if (after) qb.andWhere('("o"."created_at", "o"."id") < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
+    return qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit).getRawMany<OrderExportRow>();
+  }
+
+  private filtered(tx: Tx, f: OrderFilter): SelectQueryBuilder<Order> {
+    const qb = tx.getRepository(Order).createQueryBuilder('o').where('TRUE');
+    if (f.customerId) qb.andWhere('o.customerId = :customerId', { customerId: f.customerId });
+    if (f.status) qb.andWhere('o.status = :status', { status: f.status });
+    if (f.email) {
+      qb.andWhere('(lower(o.email) = lower(:email) OR o.customerId IN (SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(:email)))', { email: f.email });
+    }
+    if (f.from) qb.andWhere('o.createdAt >= :from', { from: f.from });
+    if (f.to) qb.andWhere('o.createdAt < :to', { to: f.to });
+    if (f.archived === true) qb.andWhere('o.archivedAt IS NOT NULL');
+    if (f.archived === false) qb.andWhere('o.archivedAt IS NULL');
+    return qb;
+  }
+}

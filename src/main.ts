@@ -47,8 +47,17 @@ async function bootstrap() {
     if (closing) return;
     closing = true;
     logger.info({ context: 'Bootstrap', signal }, 'Shutting down');
+    // Drain first: stop accepting, let in-flight requests finish (they still have the database), then stop
+    // the background workers and close the pool (app.close), then the embedded server.
+    const server = app.getHttpServer();
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await drained;
+    clearTimeout(grace);
     await app.close();
     await db.stop();
+    logger.info({ context: 'Bootstrap' }, 'Stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -76,6 +85,9 @@ async function bootstrap() {
     );
   }
 }
+
+/** In-flight requests get this long to finish after SIGTERM; then their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 bootstrap().catch((e: unknown) => {
   if (e instanceof InvalidConfigError) {

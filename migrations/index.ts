@@ -4,6 +4,7 @@ import { Pricing1764000002000 } from './1764000002000-pricing';
 import { Carts1764000003000 } from './1764000003000-carts';
 import { CheckoutOrders1764000004000 } from './1764000004000-checkout-orders';
 import { OrdersAdmin1764000005000 } from './1764000005000-orders-admin';
+import { Claims1764000006000 } from './1764000006000-claims';
 import { Idempotency1764000007000 } from './1764000007000-idempotency';
 
 // Every migration, in order (one per line). A new migration file must be added here.
@@ -14,5 +15,6 @@ export const MIGRATIONS: Function[] = [
   Carts1764000003000,
   CheckoutOrders1764000004000,
   OrdersAdmin1764000005000,
+  Claims1764000006000,
   Idempotency1764000007000,
 ];

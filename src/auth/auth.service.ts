@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { UnauthorizedError } from '../common/errors/domain-error';
+import { ConflictError, UnauthorizedError } from '../common/errors/domain-error';
 import { SIGNED_IN, type SignedInEvent } from '../common/events';
 import { AppConfig } from '../config/app-config';
 import { CustomersService } from '../customers/customers.service';
@@ -32,7 +32,14 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto, sessionId?: string): Promise<AuthResponse> {
-    const customer = await this.customers.register(dto);
+    let customer: Customer;
+    try {
+      customer = await this.customers.register(dto);
+    } catch (e) {
+      // A guest's email: the orders are not handed to whoever registers first; the guest gets a claim link.
+      if (e instanceof ConflictError && e.code === 'ACCOUNT_CLAIM_REQUIRED') await this.sendClaimEmail(dto.email);
+      throw e;
+    }
     await this.signedIn(customer.id, sessionId);
     return { ...(await this.issue(customer)), customer: toCustomerResponse(customer) };
   }
@@ -42,6 +49,15 @@ export class AuthService {
     if (!customer) throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
     await this.signedIn(customer.id, sessionId);
     return { ...(await this.issue(customer)), customer: toCustomerResponse(customer) };
+  }
+
+  /** Best effort: the answer stays 409 ACCOUNT_CLAIM_REQUIRED even if the email could not be queued. */
+  private async sendClaimEmail(email: string): Promise<void> {
+    try {
+      await this.customers.requestClaim(email);
+    } catch (e) {
+      this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'Could not queue the claim email');
+    }
   }
 
   /**

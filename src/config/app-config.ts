@@ -26,6 +26,9 @@ export class AppConfig {
     cancelUrl: string;
     publicUrl: string;
   };
+  readonly mail: { transport: 'smtp' | 'file'; smtpUrl?: string; dir: string; from: string };
+  readonly claims: { tokenTtlSeconds: number; url: string };
+  readonly outbox: { pollSeconds: number; batchSize: number; maxAttempts: number; retryBaseSeconds: number; retryMaxSeconds: number };
 
   constructor(e: EnvDto) {
     this.env = e.NODE_ENV;
@@ -62,6 +65,15 @@ export class AppConfig {
       successUrl: e.CHECKOUT_SUCCESS_URL,
       cancelUrl: e.CHECKOUT_CANCEL_URL,
       publicUrl: e.PUBLIC_URL,
+    };
+    this.mail = { transport: e.MAIL_TRANSPORT ?? (e.SMTP_URL ? 'smtp' : 'file'), smtpUrl: e.SMTP_URL, dir: e.MAIL_DIR, from: e.MAIL_FROM };
+    this.claims = { tokenTtlSeconds: e.CLAIM_TOKEN_TTL_SECONDS, url: e.CLAIM_URL };
+    this.outbox = {
+      pollSeconds: e.OUTBOX_POLL_SECONDS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      retryBaseSeconds: e.OUTBOX_RETRY_BASE_SECONDS,
+      retryMaxSeconds: e.OUTBOX_RETRY_MAX_SECONDS,
     };
   }
 }

@@ -11,6 +11,7 @@ const PROD_OK = {
   CORS_ORIGINS: 'https://shop.test',
   PAYMENT_PROVIDER: 'stripe',
   STRIPE_SECRET_KEY: 'sk_live_value',
+  SMTP_URL: 'smtp://mailer:secret@smtp.shop.test:587',
 };
 
 describe('validateEnv', () => {
@@ -63,5 +64,24 @@ describe('validateEnv', () => {
   it('splits the CORS allow-list', () => {
     const c = new AppConfig(validateEnv({ CORS_ORIGINS: 'https://a.test, https://b.test ,' }));
     expect(c.http.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+
+  it('mail: file transport by default, SMTP when SMTP_URL is set; production needs SMTP or an explicit file transport', () => {
+    expect(new AppConfig(validateEnv({})).mail).toEqual({ transport: 'file', smtpUrl: undefined, dir: './.data/mail', from: 'Shop <no-reply@shop.local>' });
+    expect(new AppConfig(validateEnv({ SMTP_URL: 'smtp://127.0.0.1:2525' })).mail.transport).toBe('smtp');
+    expect(new AppConfig(validateEnv({ SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_TRANSPORT: 'file' })).mail.transport).toBe('file');
+    expect(() => validateEnv({ MAIL_TRANSPORT: 'smtp' })).toThrow(/SMTP_URL: is required when MAIL_TRANSPORT=smtp/);
+    expect(() => validateEnv({ SMTP_URL: 'http://mail.test' })).toThrow(/SMTP_URL: .*must look like/);
+    expect(() => validateEnv({ MAIL_FROM: 'not an address' })).toThrow(/MAIL_FROM/);
+    expect(() => validateEnv({ ...PROD_OK, SMTP_URL: '' })).toThrow(/SMTP_URL: is required in production/);
+    expect(() => validateEnv({ ...PROD_OK, SMTP_URL: '', MAIL_TRANSPORT: 'file' })).not.toThrow();
+  });
+
+  it('outbox and claim settings', () => {
+    const c = new AppConfig(validateEnv({}));
+    expect(c.outbox).toEqual({ pollSeconds: 5, batchSize: 20, maxAttempts: 10, retryBaseSeconds: 30, retryMaxSeconds: 3600 });
+    expect(c.claims.tokenTtlSeconds).toBe(86_400);
+    expect(() => validateEnv({ OUTBOX_RETRY_BASE_SECONDS: '600', OUTBOX_RETRY_MAX_SECONDS: '60' })).toThrow(/OUTBOX_RETRY_MAX_SECONDS/);
+    expect(() => validateEnv({ CLAIM_URL: 'https://shop.test/claim' })).toThrow(/CLAIM_URL: .*containing \{TOKEN\}/);
   });
 });

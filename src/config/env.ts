@@ -122,6 +122,51 @@ export class EnvDto {
 
   @IsOptional() @Transform(emptyToUndefined) @Length(1, 64)
   TRUST_PROXY?: string;
+
+  // ---- mail and the outbox worker (docs/notifications.md) ----
+
+  /** `smtp` (needs SMTP_URL) or `file` (.eml files under MAIL_DIR). Default: `smtp` when SMTP_URL is set, else `file`. */
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(['smtp', 'file'])
+  MAIL_TRANSPORT?: 'smtp' | 'file';
+
+  /** e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when offered) or `smtps://…:465`; nodemailer URL options allowed. */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/[^/?#]+/, { message: 'SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465' })
+  SMTP_URL?: string;
+
+  /** Where the file transport writes one .eml file per message. */
+  @IsString() @MinLength(1)
+  MAIL_DIR = './.data/mail';
+
+  /** The From header of every email, e.g. `Shop <no-reply@shop.example>`; its display name is the store name in emails. */
+  @IsString() @Matches(/^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/, { message: 'MAIL_FROM must be an address, optionally with a name: Shop <no-reply@shop.example>' })
+  MAIL_FROM = 'Shop <no-reply@shop.local>';
+
+  /** Lifetime of an account-claim token (emailed to guests). */
+  @Transform(toInt) @IsInt() @Min(300) @Max(2_592_000)
+  CLAIM_TOKEN_TTL_SECONDS = 86_400;
+
+  /** The storefront page that completes a claim; `{TOKEN}` and `{EMAIL}` are replaced (URL-encoded). */
+  @IsString() @Matches(/^https?:\/\/.*\{TOKEN\}/, { message: 'CLAIM_URL must be an http(s) URL containing {TOKEN}' })
+  CLAIM_URL = 'http://localhost:5173/account/claim?email={EMAIL}&token={TOKEN}';
+
+  /** How often each instance looks for due outbox messages. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  OUTBOX_POLL_SECONDS = 5;
+
+  /** Messages claimed (and locked) per worker transaction. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  OUTBOX_BATCH_SIZE = 20;
+
+  /** Failed deliveries are retried until this many attempts, then dead-lettered (`failed_at`). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  OUTBOX_MAX_ATTEMPTS = 10;
+
+  /** Retry n waits base × 2^(n−1) seconds, at most OUTBOX_RETRY_MAX_SECONDS. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  OUTBOX_RETRY_BASE_SECONDS = 30;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(604_800)
+  OUTBOX_RETRY_MAX_SECONDS = 3600;
 }
 
 export class InvalidConfigError extends Error {}
@@ -142,6 +187,12 @@ export function validateEnv(raw: Record<string, unknown>): EnvDto {
     // The sandbox lets anyone mark a payment as succeeded: production must choose it on purpose.
     problems.push('PAYMENT_PROVIDER: must be set explicitly in production (stripe, or sandbox for benchmarks)');
   }
+  if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) problems.push('SMTP_URL: is required when MAIL_TRANSPORT=smtp');
+  if (env.NODE_ENV === 'production' && !env.SMTP_URL && env.MAIL_TRANSPORT !== 'file') {
+    // Customers would silently get no email: production writes .eml files only when told to.
+    problems.push('SMTP_URL: is required in production (or set MAIL_TRANSPORT=file on purpose)');
+  }
+  if (env.OUTBOX_RETRY_MAX_SECONDS < env.OUTBOX_RETRY_BASE_SECONDS) problems.push('OUTBOX_RETRY_MAX_SECONDS: must be at least OUTBOX_RETRY_BASE_SECONDS');
   if (env.PAYMENT_PROVIDER === 'stripe' && !env.STRIPE_SECRET_KEY) {
     problems.push('STRIPE_SECRET_KEY: is required when PAYMENT_PROVIDER=stripe');
   }

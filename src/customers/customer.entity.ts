@@ -16,6 +16,8 @@ export class Customer {
   @Column({ type: 'varchar', length: 16, default: 'customer' }) role: Role;
   @Column({ type: 'boolean', default: false }) isGuest: boolean;
   @Column({ type: 'boolean', default: false }) emailVerified: boolean;
+  /** When a claim email was last queued for this guest: at most one a minute, against mail-bombing. */
+  @Column({ type: 'timestamptz', nullable: true, select: false }) claimRequestedAt: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
   @OneToMany(() => Address, (a) => a.customer) addresses?: Relation<Address[]>;

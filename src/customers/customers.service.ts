@@ -4,6 +4,7 @@ import type { Role } from '../common/auth/auth.decorators';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../common/errors/domain-error';
 import type { Tx } from '../database/tx';
 import { Address } from './address.entity';
+import { ClaimsService } from './claims.service';
 import { Customer } from './customer.entity';
 import { CustomersRepository } from './customers.repository';
 import type { AddressDto, UpdateAddressDto } from './dto/address.dto';
@@ -31,6 +32,7 @@ export class CustomersService {
   constructor(
     private readonly repo: CustomersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly claims: ClaimsService,
   ) {}
 
   async get(id: string, tx?: Tx): Promise<Customer> {
@@ -100,6 +102,19 @@ export class CustomersService {
     return existing.isGuest
       ? new ConflictError('An order was placed with this email. Claim the account to set a password.', 'ACCOUNT_CLAIM_REQUIRED')
       : new ConflictError('Email already registered', 'EMAIL_TAKEN');
+  }
+
+  /**
+   * Emails a claim link when `email` belongs to a guest (at most once a minute per guest); does nothing for
+   * unknown or registered emails. Returns whether an email was queued (callers must not reveal it).
+   */
+  requestClaim(email: string): Promise<boolean> {
+    return this.claims.request(email);
+  }
+
+  /** Turns a guest into a registered account with a claim token (400 INVALID_CLAIM_TOKEN on any mismatch). */
+  async claimAccount(input: { email: string; token: string; newPassword: string }): Promise<Customer> {
+    return this.get(await this.claims.claim(input));
   }
 
   /** The customer when the password matches a registered account; `null` otherwise (same timing either way). */

@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
@@ -42,6 +44,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       ADMIN_EMAIL: '',
       PASSWORD_HASH_MEMORY_KIB: '1024',
       AUTH_RATE_LIMIT: '10000',
+      // The file mail transport writes here, never into the project's ./.data/mail.
+      MAIL_DIR: join(tmpdir(), `co-test-mail-${process.pid}`),
       ...env,
     }),
   );

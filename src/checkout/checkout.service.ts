@@ -228,6 +228,10 @@ export class CheckoutService {
       // register() refuses an email held by a guest (409 ACCOUNT_CLAIM_REQUIRED) or an account (409 EMAIL_TAKEN).
       const existing = await this.customers.findByEmail(details.email, tx);
       if (existing && !existing.isGuest) throw emailRegistered();
+      if (existing) {
+        // Earlier guest orders are not handed to whoever sets a password first: the owner gets a claim link.
+        await this.customers.requestClaim(details.email).catch((e: unknown) => this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'Could not queue the claim email'));
+      }
       return this.customers.register({ ...details, phone: dto.phone, password: dto.password }, tx);
     }
     const guest = await this.customers.findOrCreateGuest(details, tx);

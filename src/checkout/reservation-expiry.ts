@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { TxRunner } from '../database/tx';
 import { PAYMENT_PROVIDER, type PaymentProvider } from '../payments/payment-provider';
@@ -14,7 +14,7 @@ const BATCH = 100;
  * being completed at that moment is locked, skipped, and (being completed) not due any more.
  */
 @Injectable()
-export class ReservationExpiry implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReservationExpiry implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReservationExpiry.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
@@ -36,7 +36,8 @@ export class ReservationExpiry implements OnApplicationBootstrap, OnApplicationS
     this.timer.unref();
   }
 
-  async onApplicationShutdown() {
+  /** Before the connection closes (TypeORM closes it in onApplicationShutdown): stop and let a sweep finish. */
+  async beforeApplicationShutdown() {
     clearInterval(this.timer);
     await this.running;
   }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ValidationError } from '../common/errors/domain-error';
 import { type Tx, TxRunner } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
-import { OutboxService, type OutboxTopic } from '../notifications/outbox.service';
+import { OutboxService } from '../notifications/outbox.service';
 import { PAYMENT_PROVIDER, type PaymentProvider, PaymentProviderError } from '../payments/payment-provider';
 import { Order, type PaymentStatus } from './order.entity';
 import { assertTransition, type ActorRole } from './order-status';
@@ -88,7 +88,7 @@ export class OrderCancellation {
       if (req.restock) await this.restockAll(tx, order, 'Restocked with refund');
       const note = [`Refunded ${refunded} ${order.currency}`, req.reason?.trim(), req.restock ? 'restocked' : null].filter(Boolean).join('; ');
       await this.orders.appendHistory(tx, order.id, [{ status: order.status, actor: actorName(admin), note }]);
-      await this.outbox.enqueue(tx, 'email.order_refunded' as OutboxTopic, { orderId: order.id, number: order.number, email: order.email, amount: refunded, currency: order.currency });
+      await this.outbox.enqueue(tx, 'email.order_refunded', { orderId: order.id, number: order.number, email: order.email, amount: refunded, currency: order.currency });
     });
     return this.orders.view(orderId);
   }

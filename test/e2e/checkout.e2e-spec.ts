@@ -207,6 +207,8 @@ describe('checkout', () => {
       const session2 = await guestCart(t, [{ variantId: a.v.id, quantity: 1 }]);
       const res = await checkout(session2, guestCheckoutBody(a.dm, { email: 'was-guest@example.com', password: DEFAULT_PASSWORD })).expect(409);
       expect(res.body.code).toBe('ACCOUNT_CLAIM_REQUIRED');
+      // The real owner of the email gets a claim link instead.
+      expect(await count(t, 'outbox_messages', `topic = 'email.claim_account'`)).toBe(1);
     });
   });
 

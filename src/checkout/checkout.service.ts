@@ -6,10 +6,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../common/errors/
 import { AppConfig } from '../config/app-config';
 import type { Customer } from '../customers/customer.entity';
 import { CustomersService } from '../customers/customers.service';
-import type { AddressDto } from '../customers/dto/address.dto';
 import { type Tx, TxRunner } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
+import { addressSnapshot } from '../orders/address-snapshot';
 import type { AddressSnapshot } from '../orders/order.entity';
 import { OrdersService, type OrderView } from '../orders/orders.service';
 import { PAYMENT_PROVIDER, type PaymentProvider, PaymentProviderError } from '../payments/payment-provider';
@@ -32,16 +32,6 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const HOSTED_MIN_TTL = 1860; // 31 min: Stripe measures 30 min from when it receives the request
 const HOSTED_MAX_TTL = 86_400;
 
-const snapshotOf = (a: Pick<AddressDto, 'name' | 'street' | 'city' | 'postalCode' | 'country'> & { state?: string | null; district?: string | null; phone?: string | null }): AddressSnapshot => ({
-  name: a.name,
-  street: a.street,
-  city: a.city,
-  state: a.state ?? null,
-  postalCode: a.postalCode,
-  district: a.district ?? null,
-  country: a.country.toUpperCase(),
-  phone: a.phone ?? null,
-});
 
 /**
  * `POST /api/checkout`: freezes the cart into a snapshot, reserves its stock and asks the provider for a
@@ -90,11 +80,11 @@ export class CheckoutService {
 
       const customer = caller.user ? await this.customers.get(caller.user.id, tx) : await this.guestCustomer(tx, dto);
       const userId = caller.user ? caller.user.id : customer.isGuest ? null : customer.id;
-      const shipping = dto.shippingAddressId ? { id: dto.shippingAddressId, snap: await this.savedAddress(tx, customer.id, dto.shippingAddressId) } : { id: null, snap: snapshotOf(dto.shippingAddress!) };
+      const shipping = dto.shippingAddressId ? { id: dto.shippingAddressId, snap: await this.savedAddress(tx, customer.id, dto.shippingAddressId) } : { id: null, snap: addressSnapshot(dto.shippingAddress!) };
       const billing = dto.billingAddressId
         ? { id: dto.billingAddressId, snap: await this.savedAddress(tx, customer.id, dto.billingAddressId) }
         : dto.billingAddress
-          ? { id: null, snap: snapshotOf(dto.billingAddress) }
+          ? { id: null, snap: addressSnapshot(dto.billingAddress) }
           : shipping;
 
       const snapshot = await this.price(tx, cart, customer, userId, dto, shipping, billing);
@@ -240,7 +230,7 @@ export class CheckoutService {
   }
 
   private async savedAddress(tx: Tx, customerId: string, id: string): Promise<AddressSnapshot> {
-    return snapshotOf(await this.customers.getAddress(customerId, id, tx));
+    return addressSnapshot(await this.customers.getAddress(customerId, id, tx));
   }
 
   /**

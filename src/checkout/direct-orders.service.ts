@@ -6,7 +6,7 @@ import { CustomersService } from '../customers/customers.service';
 import { type Tx, TxRunner } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
-import type { AddressSnapshot } from '../orders/order.entity';
+import { addressSnapshot } from '../orders/address-snapshot';
 import { OrderPayments } from '../orders/order-payments.service';
 import { OrdersService, type OrderView } from '../orders/orders.service';
 import { PAYMENT_PROVIDER, type PaymentProvider, PaymentProviderError } from '../payments/payment-provider';
@@ -14,16 +14,6 @@ import { PricingService } from '../pricing/pricing.service';
 import { PaymentInitError } from './checkout.errors';
 import type { DirectOrderDto, OrderPaymentResponse } from './dto/direct-order.dto';
 
-const snapshotOf = (a: { name: string; street: string; city: string; state?: string | null; postalCode: string; district?: string | null; country: string; phone?: string | null }): AddressSnapshot => ({
-  name: a.name,
-  street: a.street,
-  city: a.city,
-  state: a.state ?? null,
-  postalCode: a.postalCode,
-  district: a.district ?? null,
-  country: a.country.toUpperCase(),
-  phone: a.phone ?? null,
-});
 
 /**
  * `POST /api/orders`: an order placed directly (cash on delivery / pay later), without a cart or checkout.
@@ -51,7 +41,7 @@ export class DirectOrdersService {
     const orderId = randomUUID();
     await this.tx.run(async (tx) => {
       const customer = await this.customers.get(customerId, tx);
-      const address = dto.shippingAddressId ? snapshotOf(await this.customers.getAddress(customerId, dto.shippingAddressId, tx)) : snapshotOf(dto.shippingAddress!);
+      const address = dto.shippingAddressId ? addressSnapshot(await this.customers.getAddress(customerId, dto.shippingAddressId, tx)) : addressSnapshot(dto.shippingAddress!);
       const lines = await this.resolveLines(tx, dto);
       const quote = await this.pricing.quote(
         {

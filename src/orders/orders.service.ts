@@ -156,16 +156,9 @@ export class OrdersService {
     return tx.getRepository(OrderEntity).findOneByOrFail({ id: o.id });
   }
 
+  /** Appends entries in order, each stamped by the database clock after every earlier entry of the order. */
   async appendHistory(tx: Tx, orderId: string, entries: HistoryEntry[]): Promise<void> {
-    if (!entries.length) return;
-    // One statement, explicit timestamps a millisecond apart: the order of entries survives `ORDER BY at`.
-    const base = Date.now();
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(OrderHistory)
-      .values(entries.map((e, i) => ({ orderId, status: e.status, actor: e.actor, note: e.note ?? null, at: new Date(base + i) })))
-      .execute();
+    for (const e of entries) await this.repo.appendAfterLast(tx, orderId, { status: e.status, actor: e.actor, note: e.note ?? null });
   }
 
   /** An order with its lines and history; 404 unless it belongs to `customerId` (when given). */

@@ -9,6 +9,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
+# npm run build also builds the demo pages (Vite, with the typed client) into dist/demo; they are served only
+# when DEMO_ENABLED=true.
+COPY demo ./demo
+COPY clients/ts/src ./clients/ts/src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime

@@ -37,7 +37,7 @@ const zones = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/', 'clients/ts/src/schema.d.ts', 'clients/ts/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

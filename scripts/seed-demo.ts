@@ -1,9 +1,11 @@
 /**
- * `npm run seed:demo`: loads a small demo catalog (products, variants, stock) into DATABASE_URL, or into the
- * embedded PostgreSQL that `npm start` uses when DATABASE_URL is not set. Idempotent: a product whose SKUs
- * already exist is skipped.
+ * `npm run seed:demo`: loads a small demo catalog (products, variants, stock) and delivery methods into
+ * DATABASE_URL, or into the embedded PostgreSQL that `npm start` uses when DATABASE_URL is not set, so the demo
+ * storefront at /demo can check out right away. Idempotent: a product whose SKUs already exist is skipped, and
+ * so is a delivery method whose name exists. The browser tests seed their database with `seedDemo` too.
  */
 import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { AppModule } from '../src/app.module';
@@ -12,6 +14,8 @@ import { validateEnv } from '../src/config/env';
 import { prepareDatabase } from '../src/database/prepare';
 import type { CreateProductDto } from '../src/inventory/dto/product.dto';
 import { ProductsService } from '../src/inventory/products.service';
+import type { CreateDeliveryMethodDto } from '../src/pricing/dto/pricing.dto';
+import { PricingService } from '../src/pricing/pricing.service';
 
 type DemoProduct = Omit<CreateProductDto, 'variants'> & { variants: { sku: string; name: string; price: number; initialStock: number }[] };
 
@@ -76,6 +80,47 @@ export const DEMO_PRODUCTS: DemoProduct[] = [
   },
 ];
 
+/** Prices in minor units; `countries: []` serves every country. */
+export const DEMO_DELIVERY_METHODS: CreateDeliveryMethodDto[] = [
+  { name: 'Standard', description: '3–5 business days', price: 500, countries: [] },
+  { name: 'Express', description: '1–2 business days', price: 1500, countries: ['US', 'CA', 'GB', 'DE', 'FR', 'NL'] },
+];
+
+export interface SeedResult {
+  productsCreated: number;
+  deliveryMethodsCreated: number;
+}
+
+/** Adds whatever of the demo catalog and delivery methods is missing, through the app's own services. */
+export async function seedDemo(app: INestApplicationContext, log: (line: string) => void = () => undefined): Promise<SeedResult> {
+  const catalog = app.get(CatalogService);
+  const products = app.get(ProductsService);
+  const pricing = app.get(PricingService);
+  let productsCreated = 0;
+  for (const demo of DEMO_PRODUCTS) {
+    const existing = await catalog.existingSkus(demo.variants.map((v) => v.sku));
+    if (existing.length) {
+      log(`skip    ${demo.name} (SKUs already present: ${existing.join(', ')})`);
+      continue;
+    }
+    const p = await products.create(demo, null);
+    productsCreated++;
+    log(`created ${p.name} (${p.variants.length} variant${p.variants.length > 1 ? 's' : ''}) ${p.id}`);
+  }
+  const methods = new Set((await pricing.listDeliveryMethods(undefined, true)).map((m) => m.name.toLowerCase()));
+  let deliveryMethodsCreated = 0;
+  for (const m of DEMO_DELIVERY_METHODS) {
+    if (methods.has(m.name.toLowerCase())) {
+      log(`skip    delivery method ${m.name} (already present)`);
+      continue;
+    }
+    const created = await pricing.createDeliveryMethod(m);
+    deliveryMethodsCreated++;
+    log(`created delivery method ${created.name} (${m.countries.length ? m.countries.join(', ') : 'all countries'}) ${created.id}`);
+  }
+  return { productsCreated, deliveryMethodsCreated };
+}
+
 async function main() {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const env = validateEnv(process.env);
@@ -84,20 +129,11 @@ async function main() {
     process.env.DATABASE_URL = db.url;
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
     try {
-      const catalog = app.get(CatalogService);
-      const products = app.get(ProductsService);
-      let created = 0;
-      for (const demo of DEMO_PRODUCTS) {
-        const existing = await catalog.existingSkus(demo.variants.map((v) => v.sku));
-        if (existing.length) {
-          process.stdout.write(`skip    ${demo.name} (SKUs already present: ${existing.join(', ')})\n`);
-          continue;
-        }
-        const p = await products.create(demo, null);
-        created++;
-        process.stdout.write(`created ${p.name} (${p.variants.length} variant${p.variants.length > 1 ? 's' : ''}) ${p.id}\n`);
-      }
-      process.stdout.write(`Demo catalog: ${created} created, ${DEMO_PRODUCTS.length - created} already present.\n`);
+      const r = await seedDemo(app, (line) => process.stdout.write(`${line}\n`));
+      process.stdout.write(
+        `Demo catalog: ${r.productsCreated} product(s) created, ${DEMO_PRODUCTS.length - r.productsCreated} already present; ` +
+          `${r.deliveryMethodsCreated} delivery method(s) created.\n`,
+      );
     } finally {
       await app.close();
     }
@@ -106,7 +142,10 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+// Run only as a script: the browser tests import seedDemo.
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

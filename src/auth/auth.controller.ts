@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { type AuthUser, CurrentUser, Public } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
@@ -19,8 +19,10 @@ export class AuthController {
   @Public()
   @UseGuards(ThrottlerGuard)
   @Post('register')
+  @ApiOperation({ summary: 'Create an account; a guest X-Session-Id sent along merges that cart' })
+  @ApiHeader({ name: 'x-session-id', required: false, description: 'A guest cart session to merge into the new account' })
   @ApiCreatedResponse({ type: AuthResponse })
-  @ApiErrors(400, 409, 429)
+  @ApiErrors('VALIDATION_FAILED', 'EMAIL_TAKEN', 'ACCOUNT_CLAIM_REQUIRED', 'RATE_LIMITED')
   register(@Body() dto: RegisterDto, @Headers('x-session-id') sessionId?: string): Promise<AuthResponse> {
     return this.auth.register(dto, sessionId);
   }
@@ -28,9 +30,11 @@ export class AuthController {
   @Public()
   @UseGuards(ThrottlerGuard)
   @Post('login')
+  @ApiOperation({ summary: 'Log in; a guest X-Session-Id sent along merges that cart' })
+  @ApiHeader({ name: 'x-session-id', required: false, description: 'A guest cart session to merge into the customer’s cart' })
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponse })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'RATE_LIMITED')
   login(@Body() dto: LoginDto, @Headers('x-session-id') sessionId?: string): Promise<AuthResponse> {
     return this.auth.login(dto, sessionId);
   }
@@ -38,15 +42,17 @@ export class AuthController {
   @Public()
   @UseGuards(ThrottlerGuard)
   @Post('refresh')
+  @ApiOperation({ summary: 'Exchange a refresh token (single use) for a new token pair' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokensResponse })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED', 'RATE_LIMITED')
   refresh(@Body() dto: RefreshDto): Promise<TokensResponse> {
     return this.auth.refresh(dto.refreshToken);
   }
 
   @ApiBearerAuth()
   @Get('me')
+  @ApiOperation({ summary: 'The signed-in customer' })
   @ApiOkResponse({ type: CustomerEnvelope })
   @ApiErrors(401)
   async me(@CurrentUser() user: AuthUser): Promise<CustomerEnvelope> {

@@ -2,6 +2,7 @@ import { HttpStatus, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type AuthUser, OptionalAuth, Public, Roles } from '../common/auth/auth.decorators';
 import { ForbiddenError, UnauthorizedError } from '../common/errors/domain-error';
+import type { CustomersService } from '../customers/customers.service';
 import { JwtAuthGuard, RolesGuard } from './guards';
 
 // Routes as the guards see them: metadata on the handler and/or the controller class.
@@ -90,18 +91,19 @@ describe('RolesGuard', () => {
 });
 
 describe('JwtAuthGuard (the parts that do not need passport)', () => {
-  const guard = new JwtAuthGuard(new Reflector());
+  // The account lookup runs only after passport accepted a token; these paths never reach it.
+  const guard = new JwtAuthGuard(new Reflector(), {} as CustomersService);
 
-  it('lets @Public routes through, on the handler or the class, without a header', () => {
-    expect(guard.canActivate(context(MixedController, 'publicRoute'))).toBe(true);
-    expect(guard.canActivate(context(PublicController, 'anything'))).toBe(true);
+  it('lets @Public routes through, on the handler or the class, without a header', async () => {
+    await expect(guard.canActivate(context(MixedController, 'publicRoute'))).resolves.toBe(true);
+    await expect(guard.canActivate(context(PublicController, 'anything'))).resolves.toBe(true);
   });
 
-  it('without an Authorization header: 401 "Missing Authorization Header", unless the route is @OptionalAuth', () => {
-    const e = thrown(() => guard.canActivate(context(PlainController, 'open')));
+  it('without an Authorization header: 401 "Missing Authorization Header", unless the route is @OptionalAuth', async () => {
+    const e: unknown = await guard.canActivate(context(PlainController, 'open')).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(UnauthorizedError);
     expect(e).toMatchObject({ code: 'MISSING_AUTH_HEADER', message: 'Missing Authorization Header' });
-    expect(guard.canActivate(context(MixedController, 'optionalRoute'))).toBe(true);
+    await expect(guard.canActivate(context(MixedController, 'optionalRoute'))).resolves.toBe(true);
   });
 
   it('handleRequest turns any passport failure into 401 INVALID_TOKEN and passes a user through', () => {

@@ -24,6 +24,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     });
   }
 
+  /** Claims only; JwtAuthGuard then checks the account still exists (passport keeps strategies process-wide). */
   validate(claims: Partial<AccessTokenClaims>): AuthUser | false {
     // `sub` must be a customer id: anything else would reach the database as a malformed uuid (a 400, not a 401).
     if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !UUID.test(claims.sub) || !ROLES.includes(claims.role as Role)) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser, OptionalAuth } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
@@ -13,8 +13,9 @@ const SESSION_HEADER = 'X-Session-Id';
  * write creates the cart and returns its session id in the body and the X-Session-Id header.
  */
 @ApiTags('cart')
-@ApiBearerAuth()
+@ApiSecurity({}) // anonymous: GET and DELETE answer an empty cart, the first POST /items creates a guest cart
 @ApiSecurity('guest-session')
+@ApiBearerAuth()
 @ApiHeader({ name: SESSION_HEADER, required: false, description: 'Guest cart session, as issued by the first cart write' })
 @OptionalAuth()
 @Controller('cart')
@@ -28,15 +29,20 @@ export class CartController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'The caller’s cart: live prices, availability, totals estimate' })
   @ApiOkResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_SESSION_ID', 401, 'CART_SESSION_NOT_FOUND', 'DELIVERY_METHOD_NOT_FOUND')
   async get(@CurrentUser() user: AuthUser | undefined, @Headers('x-session-id') session: string | undefined, @Query() q: CartQuery): Promise<CartEnvelope> {
     return { cart: await this.carts.view(this.carts.owner(user?.id, session), q) };
   }
 
   @Post('items')
-  @ApiCreatedResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiOperation({ summary: 'Add an item; a guest’s first add creates the cart and issues its X-Session-Id' })
+  @ApiCreatedResponse({
+    type: CartEnvelope,
+    headers: { 'X-Session-Id': { description: 'Only when this request created a guest cart: its new session id (also `sessionId` in the body)', schema: { type: 'string' } } },
+  })
+  @ApiErrors('VALIDATION_FAILED', 'VARIANT_REQUIRED', 'INSUFFICIENT_STOCK', 'QUANTITY_LIMIT', 'CART_FULL', 'INVALID_SESSION_ID', 401, 'PRODUCT_NOT_FOUND', 'VARIANT_NOT_FOUND', 'CART_SESSION_NOT_FOUND')
   async add(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
@@ -47,8 +53,9 @@ export class CartController {
   }
 
   @Patch('items/:id')
+  @ApiOperation({ summary: 'Change a line’s quantity (0 removes it)' })
   @ApiOkResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('VALIDATION_FAILED', 'BAD_REQUEST', 'INSUFFICIENT_STOCK', 'QUANTITY_LIMIT', 'VARIANT_UNAVAILABLE', 'INVALID_SESSION_ID', 401, 'CART_ITEM_NOT_FOUND', 'CART_NOT_FOUND', 'CART_SESSION_NOT_FOUND')
   async update(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
@@ -60,8 +67,9 @@ export class CartController {
   }
 
   @Delete('items/:id')
+  @ApiOperation({ summary: 'Remove a line' })
   @ApiOkResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('BAD_REQUEST', 'INVALID_SESSION_ID', 401, 'CART_ITEM_NOT_FOUND', 'CART_NOT_FOUND', 'CART_SESSION_NOT_FOUND')
   async remove(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
@@ -72,16 +80,18 @@ export class CartController {
   }
 
   @Delete()
+  @ApiOperation({ summary: 'Empty the cart and drop its discount code' })
   @ApiOkResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('INVALID_SESSION_ID', 401, 'CART_SESSION_NOT_FOUND')
   async clear(@CurrentUser() user: AuthUser | undefined, @Headers('x-session-id') session: string | undefined): Promise<CartEnvelope> {
     return { cart: await this.carts.clear(this.carts.owner(user?.id, session)) };
   }
 
   @Post('discount')
+  @ApiOperation({ summary: 'Apply a discount code' })
   @HttpCode(200)
   @ApiOkResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_DISCOUNT_CODE', 'INVALID_SESSION_ID', 401, 'CART_NOT_FOUND', 'CART_SESSION_NOT_FOUND')
   async applyDiscount(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
@@ -92,8 +102,9 @@ export class CartController {
   }
 
   @Delete('discount')
+  @ApiOperation({ summary: 'Remove the discount code' })
   @ApiOkResponse({ type: CartEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('INVALID_SESSION_ID', 401, 'CART_NOT_FOUND', 'CART_SESSION_NOT_FOUND')
   async removeDiscount(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,

@@ -9,8 +9,8 @@ import { CheckoutService } from './checkout.service';
 import { CardCheckoutResponse, CheckoutDto, CheckoutStatusResponse } from './dto/checkout.dto';
 
 @ApiTags('checkout')
-@ApiBearerAuth()
 @ApiSecurity('guest-session')
+@ApiBearerAuth()
 @ApiHeader({ name: 'X-Session-Id', required: false, description: 'Guest checkout: the cart session' })
 @ApiExtraModels(CardCheckoutResponse, OrderEnvelope)
 @OptionalAuth()
@@ -26,7 +26,7 @@ export class CheckoutController {
       'Card: reserves the stock, freezes prices and returns a PaymentIntent `clientSecret` (or a hosted `url`); the order is created when the payment succeeds. Cash on delivery: creates the order at once.',
   })
   @ApiCreatedResponse({ schema: { oneOf: [{ $ref: getSchemaPath(CardCheckoutResponse) }, { $ref: getSchemaPath(OrderEnvelope) }] } })
-  @ApiErrors(400, 401, 404, 409, 502)
+  @ApiErrors('VALIDATION_FAILED', 'CART_EMPTY', 'SESSION_REQUIRED', 'INVALID_SESSION_ID', 'GUEST_DETAILS_REQUIRED', 'EMAIL_REGISTERED', 'SHIPPING_ADDRESS_REQUIRED', 'ADDRESS_BOOK_REQUIRES_LOGIN', 'INSUFFICIENT_STOCK', 'PRODUCT_UNAVAILABLE', 'DELIVERY_METHOD_UNAVAILABLE', 'INVALID_DISCOUNT_CODE', 'INVALID_IDEMPOTENCY_KEY', 401, 'CART_SESSION_NOT_FOUND', 'ADDRESS_NOT_FOUND', 'DELIVERY_METHOD_NOT_FOUND', 'ACCOUNT_CLAIM_REQUIRED', 'CHECKOUT_SUPERSEDED', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'PAYMENT_PROVIDER_ERROR')
   async start(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') sessionId: string | undefined,
@@ -39,8 +39,9 @@ export class CheckoutController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Checkout status (poll it after paying); carries the order once completed' })
   @ApiOkResponse({ type: CheckoutStatusResponse })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('BAD_REQUEST', 'INVALID_SESSION_ID', 401, 'CHECKOUT_NOT_FOUND')
   status(@CurrentUser() user: AuthUser | undefined, @Headers('x-session-id') sessionId: string | undefined, @Param('id', ParseUUIDPipe) id: string): Promise<CheckoutStatusResponse> {
     return this.checkout.status({ user, sessionId }, id);
   }
@@ -50,7 +51,7 @@ export class CheckoutController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Ask the provider whether the payment succeeded; if so, create the order (same path as the webhook)' })
   @ApiOkResponse({ type: OrderEnvelope })
-  @ApiErrors(400, 401, 404, 409, 502)
+  @ApiErrors('BAD_REQUEST', 'INVALID_IDEMPOTENCY_KEY', 'INVALID_SESSION_ID', 401, 'CHECKOUT_NOT_FOUND', 'PAYMENT_NOT_COMPLETED', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'PAYMENT_PROVIDER_ERROR')
   async confirm(@CurrentUser() user: AuthUser | undefined, @Headers('x-session-id') sessionId: string | undefined, @Param('id', ParseUUIDPipe) id: string): Promise<OrderEnvelope> {
     return { order: await this.checkout.confirm({ user, sessionId }, id) };
   }

@@ -18,7 +18,7 @@ export class DirectOrdersController {
   @Idempotent()
   @ApiOperation({ summary: 'Place an order directly (pending, unpaid; stock taken at once)' })
   @ApiCreatedResponse({ type: OrderEnvelope })
-  @ApiErrors(400, 401, 404, 409)
+  @ApiErrors('VALIDATION_FAILED', 'ORDER_ITEMS_REQUIRED', 'VARIANT_REQUIRED', 'INSUFFICIENT_STOCK', 'INVALID_DISCOUNT_CODE', 'DELIVERY_METHOD_UNAVAILABLE', 'INVALID_IDEMPOTENCY_KEY', 401, 'PRODUCT_NOT_FOUND', 'VARIANT_NOT_FOUND', 'ADDRESS_NOT_FOUND', 'DELIVERY_METHOD_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS')
   async place(@CurrentUser() user: AuthUser, @Body() dto: DirectOrderDto): Promise<OrderEnvelope> {
     return { order: await this.direct.place(user.id, dto) };
   }
@@ -28,7 +28,7 @@ export class DirectOrdersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Open a card payment for a pending, unpaid order; the webhook marks it paid' })
   @ApiOkResponse({ type: OrderPaymentResponse })
-  @ApiErrors(400, 401, 404, 409, 502)
+  @ApiErrors('BAD_REQUEST', 'INVALID_IDEMPOTENCY_KEY', 401, 'ORDER_NOT_FOUND', 'ORDER_NOT_PAYABLE', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'PAYMENT_PROVIDER_ERROR')
   pay(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<OrderPaymentResponse> {
     return this.direct.pay(user.id, id);
   }

@@ -28,6 +28,8 @@ export class AppConfig {
   };
   readonly mail: { transport: 'smtp' | 'file'; smtpUrl?: string; dir: string; from: string };
   readonly claims: { tokenTtlSeconds: number; url: string };
+  /** The demo storefront and admin pages at /demo (built by `npm run demo:build`). */
+  readonly demo: { enabled: boolean };
   readonly outbox: { pollSeconds: number; batchSize: number; maxAttempts: number; retryBaseSeconds: number; retryMaxSeconds: number };
 
   constructor(e: EnvDto) {
@@ -67,6 +69,7 @@ export class AppConfig {
       publicUrl: e.PUBLIC_URL,
     };
     this.mail = { transport: e.MAIL_TRANSPORT ?? (e.SMTP_URL ? 'smtp' : 'file'), smtpUrl: e.SMTP_URL, dir: e.MAIL_DIR, from: e.MAIL_FROM };
+    this.demo = { enabled: e.DEMO_ENABLED ?? e.NODE_ENV !== 'production' };
     this.claims = { tokenTtlSeconds: e.CLAIM_TOKEN_TTL_SECONDS, url: e.CLAIM_URL };
     this.outbox = {
       pollSeconds: e.OUTBOX_POLL_SECONDS,

@@ -84,4 +84,14 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ OUTBOX_RETRY_BASE_SECONDS: '600', OUTBOX_RETRY_MAX_SECONDS: '60' })).toThrow(/OUTBOX_RETRY_MAX_SECONDS/);
     expect(() => validateEnv({ CLAIM_URL: 'https://shop.test/claim' })).toThrow(/CLAIM_URL: .*containing \{TOKEN\}/);
   });
+
+  it('demo pages: on in development and test, off in production unless DEMO_ENABLED', () => {
+    expect(new AppConfig(validateEnv({})).demo.enabled).toBe(true);
+    expect(new AppConfig(validateEnv({ NODE_ENV: 'test' })).demo.enabled).toBe(true);
+    expect(new AppConfig(validateEnv(PROD_OK)).demo.enabled).toBe(false);
+    expect(new AppConfig(validateEnv({ ...PROD_OK, DEMO_ENABLED: 'true' })).demo.enabled).toBe(true);
+    expect(new AppConfig(validateEnv({ DEMO_ENABLED: 'off' })).demo.enabled).toBe(false);
+    expect(new AppConfig(validateEnv({ DEMO_ENABLED: '' })).demo.enabled).toBe(true);
+    expect(() => validateEnv({ DEMO_ENABLED: 'maybe' })).toThrow(/DEMO_ENABLED: DEMO_ENABLED must be true or false/);
+  });
 });

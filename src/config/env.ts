@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -24,6 +25,13 @@ export const DEV_DEFAULTS = {
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+/** `true|1|yes|on` / `false|0|no|off` (any case); anything else is left for @IsBoolean to reject. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (v === '') return undefined;
+  return ['true', '1', 'yes', 'on'].includes(v) ? true : ['false', '0', 'no', 'off'].includes(v) ? false : value;
+};
 
 /** Every environment variable the service reads. Validated once at start-up. */
 export class EnvDto {
@@ -115,6 +123,10 @@ export class EnvDto {
 
   @IsString() @Matches(/^https?:\/\//, { message: 'CHECKOUT_CANCEL_URL must be an http(s) URL' })
   CHECKOUT_CANCEL_URL = 'http://localhost:5173/checkout/cancelled?checkout={CHECKOUT_ID}';
+
+  /** Serve the demo storefront and admin pages at /demo. Default: on in development and test, off in production. */
+  @IsOptional() @Transform(toBool) @IsBoolean({ message: 'DEMO_ENABLED must be true or false' })
+  DEMO_ENABLED?: boolean;
 
   /** argon2id memory cost; lowered by the test suite only. */
   @Transform(toInt) @IsInt() @Min(1024)

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { Public } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
@@ -21,9 +21,10 @@ export class ClaimsController {
   @Public()
   @UseGuards(ThrottlerGuard)
   @Post('request')
+  @ApiOperation({ summary: 'Email a claim link to a guest account (always 202, whoever the email belongs to)' })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: ClaimRequestedResponse, description: 'Always, whether or not the email belongs to a guest' })
-  @ApiErrors(400, 429)
+  @ApiErrors('VALIDATION_FAILED', 'RATE_LIMITED')
   async request(@Body() dto: ClaimRequestDto): Promise<ClaimRequestedResponse> {
     await this.customers.requestClaim(dto.email);
     return { message: CLAIM_REQUESTED_MESSAGE };
@@ -32,9 +33,10 @@ export class ClaimsController {
   @Public()
   @UseGuards(ThrottlerGuard)
   @Post()
+  @ApiOperation({ summary: 'Claim a guest account with the emailed token: sets the password' })
   @HttpCode(200)
   @ApiOkResponse({ type: ClaimedResponse, description: 'Claimed: the account has a password now; log in with it' })
-  @ApiErrors(400, 429)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CLAIM_TOKEN', 'RATE_LIMITED')
   async claim(@Body() dto: ClaimDto): Promise<ClaimedResponse> {
     return { customer: toCustomerResponse(await this.customers.claimAccount(dto)) };
   }

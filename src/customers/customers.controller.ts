@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { CustomersService } from './customers.service';
@@ -13,6 +13,7 @@ export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Get()
+  @ApiOperation({ summary: 'The signed-in customer’s profile' })
   @ApiOkResponse({ type: CustomerEnvelope })
   @ApiErrors(401)
   async me(@CurrentUser() user: AuthUser): Promise<CustomerEnvelope> {
@@ -20,13 +21,15 @@ export class CustomersController {
   }
 
   @Patch()
+  @ApiOperation({ summary: 'Update name or phone' })
   @ApiOkResponse({ type: CustomerEnvelope })
-  @ApiErrors(400, 401)
+  @ApiErrors('VALIDATION_FAILED', 401)
   async update(@CurrentUser() user: AuthUser, @Body() dto: UpdateMeDto): Promise<CustomerEnvelope> {
     return { customer: toCustomerResponse(await this.customers.updateMe(user.id, dto)) };
   }
 
   @Get('addresses')
+  @ApiOperation({ summary: 'The address book, newest first' })
   @ApiOkResponse({ type: AddressListResponse })
   @ApiErrors(401)
   async addresses(@CurrentUser() user: AuthUser): Promise<AddressListResponse> {
@@ -35,15 +38,17 @@ export class CustomersController {
   }
 
   @Post('addresses')
+  @ApiOperation({ summary: 'Add an address' })
   @ApiCreatedResponse({ type: AddressEnvelope })
-  @ApiErrors(400, 401)
+  @ApiErrors('VALIDATION_FAILED', 401)
   async addAddress(@CurrentUser() user: AuthUser, @Body() dto: AddressDto): Promise<AddressEnvelope> {
     return { address: toAddressResponse(await this.customers.addAddress(user.id, dto)) };
   }
 
   @Patch('addresses/:id')
+  @ApiOperation({ summary: 'Update an address (`null` clears an optional field)' })
   @ApiOkResponse({ type: AddressEnvelope })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('VALIDATION_FAILED', 'BAD_REQUEST', 401, 'ADDRESS_NOT_FOUND')
   async updateAddress(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
@@ -53,9 +58,10 @@ export class CustomersController {
   }
 
   @Delete('addresses/:id')
+  @ApiOperation({ summary: 'Delete an address' })
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiErrors(400, 401, 404)
+  @ApiErrors('BAD_REQUEST', 401, 'ADDRESS_NOT_FOUND')
   async deleteAddress(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.customers.deleteAddress(user.id, id);
   }

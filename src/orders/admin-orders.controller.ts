@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Logger, Param, ParseUUIDPipe, Patch, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +20,7 @@ export class AdminOrdersController {
   @Get()
   @ApiOperation({ summary: 'All orders (archived included, see `archived`), newest first, with customer name and email' })
   @ApiOkResponse({ type: AdminOrderListResponse })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_CURSOR', 401, 403)
   list(@Query() q: AdminOrderListQueryDto): Promise<AdminOrderListResponse> {
     return this.admin.list(toOrderFilter(q), q);
   }
@@ -28,9 +28,11 @@ export class AdminOrdersController {
   // Declared before `:id`, which would otherwise take "export" as an id.
   @Get('export')
   @ApiOperation({ summary: 'CSV of every order matching the filters (as the list), streamed in batches; money in minor units' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'text/csv with a header row', schema: { type: 'string' } })
-  @ApiErrors(400, 401, 403)
+  @ApiOkResponse({
+    description: 'A CSV attachment (`orders-<timestamp>.csv`) with a header row',
+    content: { 'text/csv': { schema: { type: 'string' }, example: 'number,id,createdAt,status,…\nORD-000042,…' } },
+  })
+  @ApiErrors('VALIDATION_FAILED', 401, 403)
   async export(@Query() q: AdminOrderExportQueryDto, @Res() res: Response): Promise<void> {
     const rows = await this.admin.exportRows(toOrderFilter(q));
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -55,8 +57,9 @@ export class AdminOrdersController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One order (archived included), with the customer' })
   @ApiOkResponse({ type: AdminOrderEnvelope })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('BAD_REQUEST', 401, 403, 'ORDER_NOT_FOUND')
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<AdminOrderEnvelope> {
     return { order: await this.admin.get(id) };
   }
@@ -64,7 +67,7 @@ export class AdminOrdersController {
   @Patch(':id/status')
   @ApiOperation({ summary: 'Move an order through the lifecycle (docs/orders.md); `cancelled` restocks and refunds like POST /orders/:id/cancel' })
   @ApiOkResponse({ type: AdminOrderEnvelope })
-  @ApiErrors(400, 401, 403, 404, 409, 502)
+  @ApiErrors('VALIDATION_FAILED', 401, 403, 'ORDER_NOT_FOUND', 'INVALID_STATUS_TRANSITION', 'ORDER_ARCHIVED', 'PAYMENT_PROVIDER_ERROR')
   async updateStatus(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateOrderStatusDto): Promise<AdminOrderEnvelope> {
     return { order: await this.admin.updateStatus(id, { role: 'admin', id: user.id }, dto) };
   }

@@ -19,7 +19,7 @@ export class OrderActionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel: the owner while pending or paid, an admin until shipped. Restocks; a paid card order is refunded in full.' })
   @ApiOkResponse({ type: OrderEnvelope })
-  @ApiErrors(400, 401, 404, 409, 502)
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_IDEMPOTENCY_KEY', 401, 'ORDER_NOT_FOUND', 'INVALID_STATUS_TRANSITION', 'ORDER_ARCHIVED', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'PAYMENT_PROVIDER_ERROR')
   async cancel(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: CancelOrderDto): Promise<OrderEnvelope> {
     const role = user.role === 'admin' ? 'admin' : 'customer';
     return { order: await this.cancellation.cancel(id, { role, id: user.id }, dto.reason) };
@@ -31,7 +31,7 @@ export class OrderActionsController {
   @ApiTags('admin')
   @ApiOperation({ summary: 'Refund in full or in part (validated against what is left), optionally restocking' })
   @ApiCreatedResponse({ type: OrderEnvelope })
-  @ApiErrors(400, 401, 403, 404, 409, 502)
+  @ApiErrors('VALIDATION_FAILED', 'REFUND_EXCEEDS_PAID', 'NOTHING_TO_REFUND', 'INVALID_IDEMPOTENCY_KEY', 401, 403, 'ORDER_NOT_FOUND', 'ORDER_ARCHIVED', 'IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'PAYMENT_PROVIDER_ERROR')
   async refund(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string, @Body() dto: RefundOrderDto): Promise<OrderEnvelope> {
     return { order: await this.cancellation.refund(id, { role: 'admin', id: user.id }, dto) };
   }

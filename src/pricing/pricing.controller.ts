@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public, Roles } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import {
@@ -29,8 +29,9 @@ export class DeliveryMethodsController {
   constructor(private readonly pricing: PricingService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Active delivery methods, optionally for a destination country' })
   @ApiOkResponse({ type: DeliveryMethodList })
-  @ApiErrors(400)
+  @ApiErrors('VALIDATION_FAILED')
   async list(@Query() q: DeliveryMethodQuery): Promise<DeliveryMethodList> {
     const list = await this.pricing.listDeliveryMethods(q.country);
     return { deliveryMethods: list.map((m) => toDeliveryMethodResponse(m, this.pricing.currency)), count: list.length };
@@ -45,6 +46,7 @@ export class AdminDeliveryMethodsController {
   constructor(private readonly pricing: PricingService) {}
 
   @Get()
+  @ApiOperation({ summary: 'All delivery methods, inactive ones included' })
   @ApiOkResponse({ type: DeliveryMethodList })
   @ApiErrors(401, 403)
   async list(): Promise<DeliveryMethodList> {
@@ -53,30 +55,34 @@ export class AdminDeliveryMethodsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One delivery method' })
   @ApiOkResponse({ type: DeliveryMethodEnvelope })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('BAD_REQUEST', 401, 403, 'DELIVERY_METHOD_NOT_FOUND')
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<DeliveryMethodEnvelope> {
     return { deliveryMethod: toDeliveryMethodResponse(await this.pricing.getDeliveryMethod(id), this.pricing.currency) };
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a delivery method' })
   @ApiCreatedResponse({ type: DeliveryMethodEnvelope })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors('VALIDATION_FAILED', 401, 403)
   async create(@Body() dto: CreateDeliveryMethodDto): Promise<DeliveryMethodEnvelope> {
     return { deliveryMethod: toDeliveryMethodResponse(await this.pricing.createDeliveryMethod(dto), this.pricing.currency) };
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Update a delivery method' })
   @ApiOkResponse({ type: DeliveryMethodEnvelope })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('VALIDATION_FAILED', 401, 403, 'DELIVERY_METHOD_NOT_FOUND')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateDeliveryMethodDto): Promise<DeliveryMethodEnvelope> {
     return { deliveryMethod: toDeliveryMethodResponse(await this.pricing.updateDeliveryMethod(id, dto), this.pricing.currency) };
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a delivery method' })
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('BAD_REQUEST', 401, 403, 'DELIVERY_METHOD_NOT_FOUND')
   async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.pricing.deleteDeliveryMethod(id);
   }
@@ -90,6 +96,7 @@ export class AdminDiscountsController {
   constructor(private readonly pricing: PricingService) {}
 
   @Get()
+  @ApiOperation({ summary: 'All discount codes, newest first' })
   @ApiOkResponse({ type: DiscountList })
   @ApiErrors(401, 403)
   async list(): Promise<DiscountList> {
@@ -98,30 +105,34 @@ export class AdminDiscountsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One discount' })
   @ApiOkResponse({ type: DiscountEnvelope })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('BAD_REQUEST', 401, 403, 'DISCOUNT_NOT_FOUND')
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<DiscountEnvelope> {
     return { discount: toDiscountResponse(await this.pricing.getDiscount(id)) };
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a discount code' })
   @ApiCreatedResponse({ type: DiscountEnvelope })
-  @ApiErrors(400, 401, 403, 409)
+  @ApiErrors('VALIDATION_FAILED', 401, 403, 'DISCOUNT_CODE_TAKEN')
   async create(@Body() dto: CreateDiscountDto): Promise<DiscountEnvelope> {
     return { discount: toDiscountResponse(await this.pricing.createDiscount(dto)) };
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Update a discount (`null` clears an optional field)' })
   @ApiOkResponse({ type: DiscountEnvelope })
-  @ApiErrors(400, 401, 403, 404, 409)
+  @ApiErrors('VALIDATION_FAILED', 401, 403, 'DISCOUNT_NOT_FOUND', 'DISCOUNT_CODE_TAKEN')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateDiscountDto): Promise<DiscountEnvelope> {
     return { discount: toDiscountResponse(await this.pricing.updateDiscount(id, dto)) };
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a discount that was never redeemed' })
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiErrors(400, 401, 403, 404, 409)
+  @ApiErrors('BAD_REQUEST', 401, 403, 'DISCOUNT_NOT_FOUND', 'DISCOUNT_IN_USE')
   async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.pricing.deleteDiscount(id);
   }
@@ -135,6 +146,7 @@ export class AdminTaxRatesController {
   constructor(private readonly pricing: PricingService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Tax rates by country, and the default rate' })
   @ApiOkResponse({ type: TaxRateList })
   @ApiErrors(401, 403)
   async list(): Promise<TaxRateList> {
@@ -143,16 +155,18 @@ export class AdminTaxRatesController {
   }
 
   @Put(':country')
+  @ApiOperation({ summary: 'Set the tax rate of a country (created or replaced)' })
   @ApiOkResponse({ type: TaxRateEnvelope })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors('VALIDATION_FAILED', 401, 403)
   async put(@Param() p: CountryParam, @Body() dto: PutTaxRateDto): Promise<TaxRateEnvelope> {
     return { taxRate: toTaxRateResponse(await this.pricing.putTaxRate(p.country, dto.rateBps)) };
   }
 
   @Delete(':country')
+  @ApiOperation({ summary: 'Remove a country’s rate (the default applies again)' })
   @HttpCode(204)
   @ApiNoContentResponse()
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors('VALIDATION_FAILED', 401, 403, 'TAX_RATE_NOT_FOUND')
   async remove(@Param() p: CountryParam): Promise<void> {
     await this.pricing.deleteTaxRate(p.country);
   }

@@ -1,23 +1,24 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Public } from '../common/auth/auth.decorators';
 import { ConflictError, NotFoundError } from '../common/errors/domain-error';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AppConfig } from '../config/app-config';
+import { PaymentProviderError } from '../payments/payment-provider';
 import { SandboxProvider } from '../payments/sandbox.provider';
 import { checkoutSessionObject, eventOf, paymentIntentObject } from '../payments/stripe-shapes';
 import { StripeEvents } from '../payments/stripe-events';
-import { WebhookHandler, type WebhookOutcome } from './webhook-handler.service';
+import { WEBHOOK_OUTCOMES, WebhookHandler, type WebhookOutcome } from './webhook-handler.service';
 
 export class SandboxFailDto {
   @ApiPropertyOptional({ example: 'Your card was declined.' }) @IsOptional() @IsString() @MaxLength(200) message?: string;
 }
 
 class SandboxDelivery {
-  @ApiPropertyOptional() eventId!: string;
-  @ApiPropertyOptional() type!: string;
-  @ApiPropertyOptional() outcome!: WebhookOutcome;
+  @ApiProperty({ example: 'evt_sandbox_5f0c…' }) eventId!: string;
+  @ApiProperty({ example: 'payment_intent.succeeded' }) type!: string;
+  @ApiProperty({ enum: WEBHOOK_OUTCOMES, description: 'What the webhook handler did with the event' }) outcome!: WebhookOutcome;
 }
 
 /**
@@ -40,10 +41,10 @@ export class SandboxController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sandbox: the buyer pays; delivers payment_intent.succeeded' })
   @ApiOkResponse({ type: SandboxDelivery })
-  @ApiErrors(404, 409)
+  @ApiErrors('NOT_FOUND', 'PAYMENT_INTENT_UNEXPECTED_STATE')
   async succeed(@Param('id') id: string): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.sandbox.settleIntent(id, 'succeeded');
+    const o = await this.found(this.sandbox.settleIntent(id, 'succeeded'));
     if (!o) throw new ConflictError('The payment intent cannot be paid in its current state', 'PAYMENT_INTENT_UNEXPECTED_STATE');
     return this.deliver('payment_intent.succeeded', paymentIntentObject(o));
   }
@@ -52,10 +53,10 @@ export class SandboxController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sandbox: the card is declined; delivers payment_intent.payment_failed' })
   @ApiOkResponse({ type: SandboxDelivery })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'PAYMENT_INTENT_UNEXPECTED_STATE')
   async fail(@Param('id') id: string, @Body() dto: SandboxFailDto): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.sandbox.settleIntent(id, 'failed');
+    const o = await this.found(this.sandbox.settleIntent(id, 'failed'));
     if (!o) throw new ConflictError('The payment intent cannot fail in its current state', 'PAYMENT_INTENT_UNEXPECTED_STATE');
     return this.deliver('payment_intent.payment_failed', paymentIntentObject(o, { code: 'card_declined', message: dto.message ?? 'Your card was declined.' }));
   }
@@ -64,10 +65,10 @@ export class SandboxController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sandbox: the buyer pays on the hosted page; delivers checkout.session.completed' })
   @ApiOkResponse({ type: SandboxDelivery })
-  @ApiErrors(404, 409)
+  @ApiErrors('NOT_FOUND', 'CHECKOUT_SESSION_NOT_OPEN')
   async complete(@Param('id') id: string): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.sandbox.settleSession(id, 'complete');
+    const o = await this.found(this.sandbox.settleSession(id, 'complete'));
     if (!o) throw new ConflictError('The checkout session is not open', 'CHECKOUT_SESSION_NOT_OPEN');
     return this.deliver('checkout.session.completed', checkoutSessionObject(o));
   }
@@ -76,12 +77,22 @@ export class SandboxController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sandbox: the hosted session expires; delivers checkout.session.expired' })
   @ApiOkResponse({ type: SandboxDelivery })
-  @ApiErrors(404, 409)
+  @ApiErrors('NOT_FOUND', 'CHECKOUT_SESSION_NOT_OPEN')
   async expire(@Param('id') id: string): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.sandbox.settleSession(id, 'expired');
+    const o = await this.found(this.sandbox.settleSession(id, 'expired'));
     if (!o) throw new ConflictError('The checkout session is not open', 'CHECKOUT_SESSION_NOT_OPEN');
     return this.deliver('checkout.session.expired', checkoutSessionObject(o));
+  }
+
+  /** An unknown intent or session id is a 404, not a provider failure. */
+  private async found<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof PaymentProviderError) throw new NotFoundError('No such sandbox payment', 'PAYMENT_NOT_FOUND');
+      throw e;
+    }
   }
 
   private assertSandbox() {

@@ -11,7 +11,8 @@ interface Obj {
   [k: string]: unknown;
 }
 
-export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored' | 'order_exists' | 'unknown_checkout' | 'not_applicable';
+export const WEBHOOK_OUTCOMES = ['applied', 'duplicate', 'ignored', 'order_exists', 'unknown_checkout', 'not_applicable'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 /**
  * Applies one verified provider event. The event id is claimed and the event applied in ONE transaction:

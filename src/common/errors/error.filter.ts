@@ -31,6 +31,9 @@ const PG_CLIENT_ERRORS: Record<string, { status: number; code: string; message: 
   '22P02': { status: 400, code: 'BAD_REQUEST', message: 'Malformed value' },
   '22001': { status: 400, code: 'BAD_REQUEST', message: 'Value too long' },
   '22003': { status: 400, code: 'BAD_REQUEST', message: 'Number out of range' },
+  // NUL characters: PostgreSQL text and jsonb cannot hold them.
+  '22021': { status: 400, code: 'BAD_REQUEST', message: 'Text contains a character that cannot be stored (NUL)' },
+  '22P05': { status: 400, code: 'BAD_REQUEST', message: 'Text contains a character that cannot be stored (NUL)' },
   // A required field sent as null in a partial update (validation lets `null` through `@IsOptional()`).
   '23502': { status: 400, code: 'BAD_REQUEST', message: 'A required field is missing or null' },
   '23505': { status: 409, code: 'CONFLICT', message: 'Already exists' },

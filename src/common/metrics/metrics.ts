@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/api-errors.decorator';
 import { Public } from '../auth/auth.decorators';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -58,12 +59,15 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 }
 
 @Public()
-@ApiExcludeController()
+@ApiTags('health')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (unauthenticated: expose on an internal network only)' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' }, example: 'http_request_duration_seconds_count{method="GET",route="/api/products",status_code="200"} 3' } } })
+  @ApiErrors(500)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();

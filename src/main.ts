@@ -76,6 +76,7 @@ async function bootstrap() {
         '',
         `  API         ${base}/api`,
         `  Swagger UI  ${base}/docs   (OpenAPI JSON: ${base}/docs-json)`,
+        (env.DEMO_ENABLED ?? true) ? `  Demo        ${base}/demo   (storefront; admin at ${base}/demo/admin.html)` : '',
         `  Health      ${base}/health/ready   Metrics: ${base}/metrics`,
         `  Database    ${db.embedded ? `embedded PostgreSQL in ${env.EMBEDDED_PG_DIR}` : 'DATABASE_URL'}`,
         `  Payments    ${env.STRIPE_SECRET_KEY && env.PAYMENT_PROVIDER !== 'sandbox' ? 'stripe' : 'sandbox (offline)'}`,

@@ -152,7 +152,8 @@ export class OrdersRepository {
     if (f.customerId) qb.andWhere('o.customerId = :customerId', { customerId: f.customerId });
     if (f.status) qb.andWhere('o.status = :status', { status: f.status });
     if (f.email) {
-      qb.andWhere('(lower(o.email) = lower(:email) OR o.customerId IN (SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(:email)))', { email: f.email });
+      // `= ANY(ARRAY(subquery))` lets the planner use both indexes; `IN (subquery)` inside an OR scanned the table.
+      qb.andWhere('(lower(o.email) = lower(:email) OR o.customerId = ANY(ARRAY(SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(:email))))', { email: f.email });
     }
     if (f.from) qb.andWhere('o.createdAt >= :from', { from: f.from });
     if (f.to) qb.andWhere('o.createdAt < :to', { to: f.to });

@@ -4,10 +4,12 @@ import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './naming.strategy';
 
 /** The one set of connection options, used by the app, the migration CLI and the tests. Never `synchronize`. */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10, replicaUrls: string[] = []): DataSourceOptions {
   return {
     type: 'postgres',
-    url,
+    // With replicas, TypeORM keeps one pool per server. `defaultMode: master`: only reads that ask for a
+    // replica (TxRunner.read) go there; every other query, transactional or not, stays on the primary.
+    ...(replicaUrls.length ? { replication: { master: { url }, slaves: replicaUrls.map((u) => ({ url: u })), defaultMode: 'master' as const } } : { url }),
     synchronize: false,
     migrationsRun: false,
     migrations: MIGRATIONS,

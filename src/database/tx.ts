@@ -14,6 +14,20 @@ export class TxRunner {
     return isolation ? this.ds.transaction(isolation, work) : this.ds.transaction(work);
   }
 
+  /**
+   * Read-only work that tolerates replica lag (order history, admin lists): on a read replica when
+   * `DATABASE_REPLICA_URLS` is set (TypeORM replication, round-robin over the replicas), on the primary
+   * otherwise. Everything else, including reads that must see a write just made, stays on the primary.
+   */
+  async read<T>(work: (m: Tx) => Promise<T>): Promise<T> {
+    const qr = this.ds.createQueryRunner('slave');
+    try {
+      return await work(qr.manager);
+    } finally {
+      await qr.release();
+    }
+  }
+
   /** The non-transactional manager, for single-statement reads. */
   get manager(): Tx {
     return this.ds.manager;

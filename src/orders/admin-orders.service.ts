@@ -74,16 +74,17 @@ export class AdminOrdersService {
 
   /** Newest first, with customer name and email, lines and history: four queries whatever the page size. */
   async list(filter: OrderFilter, q: { limit: number; cursor?: string }): Promise<OrderPage<AdminOrderView>> {
-    const tx = this.txRunner.manager;
     const after = decodeCursor(q.cursor);
-    const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after, { withCustomer: true }), this.repo.count(tx, filter)]);
-    const page = toPage(rows, q.limit);
-    const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
-    return {
-      orders: page.items.map((o) => toAdminView(o, toView(o, items.get(o.id) ?? [], history.get(o.id) ?? []))),
-      count,
-      nextCursor: page.nextCursor,
-    };
+    return this.txRunner.read(async (tx) => {
+      const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after, { withCustomer: true }), this.repo.count(tx, filter)]);
+      const page = toPage(rows, q.limit);
+      const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
+      return {
+        orders: page.items.map((o) => toAdminView(o, toView(o, items.get(o.id) ?? [], history.get(o.id) ?? []))),
+        count,
+        nextCursor: page.nextCursor,
+      };
+    });
   }
 
   async get(id: string): Promise<AdminOrderView> {

@@ -308,12 +308,13 @@ export class OrdersService {
   /** A customer's own orders (archived ones hidden), newest first, with lines and history; a bounded number of queries. */
   async listForCustomer(customerId: string, q: { status?: OrderStatus; limit: number; cursor?: string }): Promise<OrderPage<OrderView>> {
     const filter: OrderFilter = { customerId, status: q.status, archived: false };
-    const tx = this.txRunner.manager;
     const after = decodeCursor(q.cursor);
-    const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after), this.repo.count(tx, filter)]);
-    const page = toPage(rows, q.limit);
-    const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
-    return { orders: page.items.map((o) => toView(o, items.get(o.id) ?? [], history.get(o.id) ?? [])), count, nextCursor: page.nextCursor };
+    return this.txRunner.read(async (tx) => {
+      const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after), this.repo.count(tx, filter)]);
+      const page = toPage(rows, q.limit);
+      const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
+      return { orders: page.items.map((o) => toView(o, items.get(o.id) ?? [], history.get(o.id) ?? [])), count, nextCursor: page.nextCursor };
+    });
   }
 
   /**

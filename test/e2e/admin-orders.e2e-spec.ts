@@ -276,23 +276,30 @@ describe('admin orders', () => {
   });
 
   describe('concurrency', () => {
-    it('10 concurrent PATCHes (shipped / on_hold / cancelled) on one processing order: exactly one wins, history consistent', async () => {
+    it('10 concurrent PATCHes (shipped / on_hold / cancelled) on one processing order serialize: one change per success, each allowed from the one before', async () => {
       const { id, v } = await codOrder();
       await patchStatus(id, { status: 'processing' }).expect(200);
       const targets = ['shipped', 'on_hold', 'cancelled', 'shipped', 'on_hold', 'cancelled', 'shipped', 'on_hold', 'cancelled', 'shipped'];
       const results = await Promise.all(targets.map((status) => patchStatus(id, { status, ...(status === 'shipped' ? { trackingNumber: 'TRK' } : {}) })));
       const ok = results.filter((r) => r.status === 200);
-      expect(ok).toHaveLength(1);
+      // At least one wins; more only along allowed steps (e.g. on_hold, then cancelled from on_hold).
+      expect(ok.length).toBeGreaterThanOrEqual(1);
       expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'INVALID_STATUS_TRANSITION')).toBe(true);
       expect(results.filter((r) => r.status !== 200 && r.status !== 409)).toEqual([]);
-      const winner = ok[0]!.body.order.status as string;
-      const history = await historyOf(t, id);
-      expect(history.map((h) => h.status)).toEqual(['pending', 'processing', winner]);
+      const history = (await historyOf(t, id)).map((h) => h.status as string);
+      expect(history.slice(0, 2)).toEqual(['pending', 'processing']);
+      const changes = history.slice(2);
+      expect(changes).toHaveLength(ok.length); // one history entry per successful PATCH, none lost or doubled
+      expect(changes.slice().sort()).toEqual(ok.map((r) => r.body.order.status as string).sort());
+      for (let i = 1; i < history.length; i++) {
+        expect(ORDER_TRANSITIONS.some((tr) => tr.from === history[i - 1] && tr.to === history[i] && tr.who.includes('admin'))).toBe(true);
+      }
+      const final = history.at(-1)!;
       const [row] = await t.ds.query('SELECT status FROM orders WHERE id = $1', [id]);
-      expect(row.status).toBe(winner);
-      // Stock moved back only if the cancellation won.
-      expect(await stock(t, v.id)).toEqual({ onHand: winner === 'cancelled' ? 5 : 3, reserved: 0 });
-      expect(await count(t, 'outbox_messages', `topic = 'email.order_shipped'`)).toBe(winner === 'shipped' ? 1 : 0);
+      expect(row.status).toBe(final);
+      // Stock moved back only if the order ended cancelled; the shipped email only if it shipped.
+      expect(await stock(t, v.id)).toEqual({ onHand: final === 'cancelled' ? 5 : 3, reserved: 0 });
+      expect(await count(t, 'outbox_messages', `topic = 'email.order_shipped'`)).toBe(changes.includes('shipped') ? 1 : 0);
     });
 
     it('concurrent transitions racing along the lifecycle serialize: the history is a valid path ending in the order\'s status', async () => {

@@ -4,25 +4,38 @@ import { ValidationError } from '../errors/domain-error';
 /** Far deeper than any DTO here; class-transformer recurses per level and would overflow the stack first. */
 export const MAX_BODY_DEPTH = 32;
 
-/** Whether `value` nests objects/arrays deeper than `max`; iterative, so it cannot overflow itself. */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
+/**
+ * The first thing wrong with a body's shape as a whole: nested deeper than `max` (class-transformer would
+ * overflow the stack), or a NUL character in a string or key (PostgreSQL text cannot hold it; refusing it
+ * here, before any work, keeps a multi-step operation from failing half-way). Iterative, so it cannot
+ * overflow itself.
+ */
+export function bodyProblem(value: unknown, max: number): 'depth' | 'nul' | null {
   const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
   while (stack.length) {
     const { v, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return 'nul';
+      continue;
+    }
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Object.values(v as object)) stack.push({ v: child, depth: depth + 1 });
+    if (depth >= max) return 'depth';
+    for (const [k, child] of Object.entries(v as object)) {
+      if (k.includes('\u0000')) return 'nul';
+      stack.push({ v: child, depth: depth + 1 });
+    }
   }
-  return false;
+  return null;
 }
 
-/** Runs before the ValidationPipe: a body nested absurdly deep is a 400, not a stack overflow (500). */
+/** Runs before the ValidationPipe: absurd nesting and NUL characters are a 400 before any work is done. */
 @Injectable()
 export class BodyDepthPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH)) {
-      throw new ValidationError(`Request body is nested more than ${MAX_BODY_DEPTH} levels deep`, 'BODY_TOO_DEEP');
-    }
+    if (metadata.type !== 'body') return value;
+    const problem = bodyProblem(value, MAX_BODY_DEPTH);
+    if (problem === 'depth') throw new ValidationError(`Request body is nested more than ${MAX_BODY_DEPTH} levels deep`, 'BODY_TOO_DEEP');
+    if (problem === 'nul') throw new ValidationError('Text contains a character that cannot be stored (NUL)', 'BAD_REQUEST');
     return value;
   }
 }

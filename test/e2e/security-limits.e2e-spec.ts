@@ -230,6 +230,13 @@ describe('security: request size, framing and format limits', () => {
       expect(failures).toEqual([]);
     });
 
+    it('NUL characters and lone surrogates anywhere in a body are a 400 before any work', async () => {
+      for (const raw of ['{"email":"a\\u0000@x.io","password":"x"}', '{"email":"\\ud800","password":"x"}', '{"\\ud800":1}']) {
+        const res = await request(t.http).post('/api/auth/login').set('Content-Type', 'application/json').send(raw);
+        expectError(res, 400, 'BAD_REQUEST');
+      }
+    });
+
     it('nesting within the limit is ordinary validation; past it (32 levels) a 400 BODY_TOO_DEEP', async () => {
       const nested = (n: number) => `{"email":${'['.repeat(n)}${']'.repeat(n)},"password":"x"}`;
       expectError(await request(t.http).post('/api/auth/login').set('Content-Type', 'application/json').send(nested(10)), 400, 'VALIDATION_FAILED');

@@ -11,7 +11,7 @@ import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
 import { addressSnapshot } from '../orders/address-snapshot';
 import type { AddressSnapshot } from '../orders/order.entity';
-import { OrdersService, type OrderView } from '../orders/orders.service';
+import { orderLineOf, OrdersService, type OrderView } from '../orders/orders.service';
 import { PAYMENT_PROVIDER, type PaymentProvider, PaymentProviderError } from '../payments/payment-provider';
 import { PricingService } from '../pricing/pricing.service';
 import { CheckoutCompletion } from './checkout-completion.service';
@@ -307,15 +307,7 @@ export class CheckoutService {
       shippingCost: t.shipping,
       discountSnapshot: quote.discount,
       pricingSnapshot: {
-        lines: cart.lines.map((l) => ({
-          productId: l.variant.productId,
-          variantId: l.variant.variantId,
-          productName: l.variant.label,
-          sku: l.variant.sku,
-          quantity: l.quantity,
-          unitPrice: l.variant.price,
-          totalPrice: l.variant.price * l.quantity,
-        })),
+        lines: cart.lines.map((l) => orderLineOf(l.variant, l.quantity)),
         subtotal: t.subtotal,
         discount: t.discount,
         shipping: t.shipping,

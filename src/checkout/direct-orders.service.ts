@@ -8,7 +8,7 @@ import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
 import { addressSnapshot } from '../orders/address-snapshot';
 import { OrderPayments } from '../orders/order-payments.service';
-import { OrdersService, type OrderView } from '../orders/orders.service';
+import { orderLineOf, OrdersService, type OrderView } from '../orders/orders.service';
 import { PAYMENT_PROVIDER, type PaymentProvider, PaymentProviderError } from '../payments/payment-provider';
 import { PricingService } from '../pricing/pricing.service';
 import { PaymentInitError } from './checkout.errors';
@@ -80,15 +80,7 @@ export class DirectOrdersService {
         deliveryMethod: quote.deliveryMethod,
         notes: dto.notes ?? null,
         paymentIntentId: null,
-        lines: lines.map((l) => ({
-          productId: l.variant.productId,
-          variantId: l.variant.variantId,
-          productName: l.variant.label,
-          sku: l.variant.sku,
-          quantity: l.quantity,
-          unitPrice: l.variant.price,
-          totalPrice: l.variant.price * l.quantity,
-        })),
+        lines: lines.map((l) => orderLineOf(l.variant, l.quantity)),
         history: [{ status: 'pending', actor: `customer:${customerId}`, note: 'Order placed' }],
       });
       await this.outbox.enqueue(tx, 'email.order_confirmation', { orderId: order.id, number: order.number, email: order.email });

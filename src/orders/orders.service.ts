@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { VariantInfo } from '../catalog/catalog.service';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors/domain-error';
 import { decodeCursor, toPage } from '../common/pagination';
 import { type Tx, TxRunner } from '../database/tx';
@@ -20,6 +21,11 @@ export interface OrderLineInput {
   quantity: number;
   unitPrice: number;
   totalPrice: number;
+}
+
+/** A line as it will be sold: the variant's current name, SKU and price, frozen. */
+export function orderLineOf(v: VariantInfo, quantity: number): OrderLineInput {
+  return { productId: v.productId, variantId: v.variantId, productName: v.label, sku: v.sku, quantity, unitPrice: v.price, totalPrice: v.price * quantity };
 }
 
 export interface HistoryEntry {

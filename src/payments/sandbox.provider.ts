@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { NotFoundError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import type {
   CreatedIntent,
@@ -115,7 +116,7 @@ export class SandboxProvider implements PaymentProvider {
 
   /** Moves an intent to succeeded or failed; `null` when it was not in a payable state. */
   async settleIntent(id: string, outcome: 'succeeded' | 'failed'): Promise<SandboxObject | null> {
-    await this.get(id, 'payment_intent');
+    await this.mustExist(id, 'payment_intent');
     const status = outcome === 'succeeded' ? 'succeeded' : 'requires_payment_method';
     const payable = outcome === 'succeeded' ? ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing'] : ['requires_payment_method'];
     const r = await this.repo
@@ -129,12 +130,19 @@ export class SandboxProvider implements PaymentProvider {
 
   /** Completes (pays) or expires an open session; `null` when it was not open. */
   async settleSession(id: string, outcome: 'complete' | 'expired'): Promise<SandboxObject | null> {
-    const s = await this.get(id, 'checkout_session');
+    const s = await this.mustExist(id, 'checkout_session');
     const r = await this.repo.update({ id, status: 'open' }, { status: outcome });
     if (!r.affected) return null;
     if (outcome === 'complete' && s.paymentIntentId) await this.repo.update({ id: s.paymentIntentId }, { status: 'succeeded' });
     if (outcome === 'expired' && s.paymentIntentId) await this.repo.update({ id: s.paymentIntentId, status: 'requires_payment_method' }, { status: 'canceled' });
     return this.get(id, 'checkout_session');
+  }
+
+  /** For the sandbox's own routes: an unknown id is the caller's mistake (404), not a provider failure. */
+  private async mustExist(id: string, kind: SandboxObject['kind']): Promise<SandboxObject> {
+    const o = await this.repo.findOneBy({ id, kind });
+    if (!o) throw new NotFoundError('No such sandbox payment', 'PAYMENT_NOT_FOUND');
+    return o;
   }
 
   findObject(id: string): Promise<SandboxObject | null> {

@@ -5,7 +5,6 @@ import { Public } from '../common/auth/auth.decorators';
 import { ConflictError, NotFoundError } from '../common/errors/domain-error';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AppConfig } from '../config/app-config';
-import { PaymentProviderError } from '../payments/payment-provider';
 import { SandboxProvider } from '../payments/sandbox.provider';
 import { checkoutSessionObject, eventOf, paymentIntentObject } from '../payments/stripe-shapes';
 import { StripeEvents } from '../payments/stripe-events';
@@ -44,7 +43,7 @@ export class SandboxController {
   @ApiErrors('NOT_FOUND', 'PAYMENT_INTENT_UNEXPECTED_STATE')
   async succeed(@Param('id') id: string): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.found(this.sandbox.settleIntent(id, 'succeeded'));
+    const o = await this.sandbox.settleIntent(id, 'succeeded');
     if (!o) throw new ConflictError('The payment intent cannot be paid in its current state', 'PAYMENT_INTENT_UNEXPECTED_STATE');
     return this.deliver('payment_intent.succeeded', paymentIntentObject(o));
   }
@@ -56,7 +55,7 @@ export class SandboxController {
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'PAYMENT_INTENT_UNEXPECTED_STATE')
   async fail(@Param('id') id: string, @Body() dto: SandboxFailDto): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.found(this.sandbox.settleIntent(id, 'failed'));
+    const o = await this.sandbox.settleIntent(id, 'failed');
     if (!o) throw new ConflictError('The payment intent cannot fail in its current state', 'PAYMENT_INTENT_UNEXPECTED_STATE');
     return this.deliver('payment_intent.payment_failed', paymentIntentObject(o, { code: 'card_declined', message: dto.message ?? 'Your card was declined.' }));
   }
@@ -68,7 +67,7 @@ export class SandboxController {
   @ApiErrors('NOT_FOUND', 'CHECKOUT_SESSION_NOT_OPEN')
   async complete(@Param('id') id: string): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.found(this.sandbox.settleSession(id, 'complete'));
+    const o = await this.sandbox.settleSession(id, 'complete');
     if (!o) throw new ConflictError('The checkout session is not open', 'CHECKOUT_SESSION_NOT_OPEN');
     return this.deliver('checkout.session.completed', checkoutSessionObject(o));
   }
@@ -80,19 +79,9 @@ export class SandboxController {
   @ApiErrors('NOT_FOUND', 'CHECKOUT_SESSION_NOT_OPEN')
   async expire(@Param('id') id: string): Promise<SandboxDelivery> {
     this.assertSandbox();
-    const o = await this.found(this.sandbox.settleSession(id, 'expired'));
+    const o = await this.sandbox.settleSession(id, 'expired');
     if (!o) throw new ConflictError('The checkout session is not open', 'CHECKOUT_SESSION_NOT_OPEN');
     return this.deliver('checkout.session.expired', checkoutSessionObject(o));
-  }
-
-  /** An unknown intent or session id is a 404, not a provider failure. */
-  private async found<T>(p: Promise<T>): Promise<T> {
-    try {
-      return await p;
-    } catch (e) {
-      if (e instanceof PaymentProviderError) throw new NotFoundError('No such sandbox payment', 'PAYMENT_NOT_FOUND');
-      throw e;
-    }
   }
 
   private assertSandbox() {

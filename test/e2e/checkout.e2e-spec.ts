@@ -331,6 +331,9 @@ describe('checkout', () => {
       expect(await count(t, 'orders')).toBe(0);
       expect(await count(t, 'payment_events')).toBe(0);
       expect(await stock(t, v.id)).toEqual({ onHand: 5, reserved: 1 });
+      for (const path of ['intents/pi_sandbox_unknown/succeed', 'intents/pi_sandbox_unknown/fail', 'sessions/cs_sandbox_unknown/complete']) {
+        expect((await request(t.http).post(`/api/payments/sandbox/${path}`).send({}).expect(404)).body.code).toBe('PAYMENT_NOT_FOUND');
+      }
       const other = await deliver(t, 'customer.created', { id: 'cus_1', object: 'customer', metadata: {} });
       expect(other.body.outcome).toBe('ignored');
     });

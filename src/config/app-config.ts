@@ -5,7 +5,7 @@ export class AppConfig {
   readonly env: EnvDto['NODE_ENV'];
   readonly isProduction: boolean;
   readonly http: { port?: number; host: string; bodyLimit: string; corsOrigins: string[]; trustProxy?: string };
-  readonly database: { url?: string; replicaUrls: string[]; poolSize: number; embeddedPort?: number; embeddedDir: string };
+  readonly database: { url?: string; replicaUrls: string[]; poolSize: number; preparedStatements: boolean; embeddedPort?: number; embeddedDir: string };
   readonly auth: {
     jwtSecret: string;
     accessTtlSeconds: number;
@@ -42,7 +42,7 @@ export class AppConfig {
       corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       trustProxy: e.TRUST_PROXY,
     };
-    this.database = { url: e.DATABASE_URL, replicaUrls: (e.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean), poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_PG_PORT, embeddedDir: e.EMBEDDED_PG_DIR };
+    this.database = { url: e.DATABASE_URL, replicaUrls: (e.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean), poolSize: e.DATABASE_POOL_SIZE, preparedStatements: e.DATABASE_PREPARED_STATEMENTS, embeddedPort: e.EMBEDDED_PG_PORT, embeddedDir: e.EMBEDDED_PG_DIR };
     this.auth = {
       jwtSecret: e.JWT_SECRET,
       accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,

@@ -54,6 +54,10 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** Send parameterised queries as named prepared statements. Off for PgBouncer in transaction mode before 1.21. */
+  @Transform(toBool) @IsBoolean({ message: 'DATABASE_PREPARED_STATEMENTS must be true or false' })
+  DATABASE_PREPARED_STATEMENTS = true;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
   EMBEDDED_PG_PORT?: number;
 

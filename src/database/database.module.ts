@@ -15,7 +15,7 @@ import { TxRunner } from './tx';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
         if (!config.database.url) throw new Error('DATABASE_URL is not set (main.ts sets it when starting embedded PostgreSQL)');
-        return { ...dataSourceOptions(config.database.url, config.database.poolSize, config.database.replicaUrls), autoLoadEntities: true };
+        return { ...dataSourceOptions(config.database.url, config.database.poolSize, config.database.replicaUrls, config.database.preparedStatements), autoLoadEntities: true };
       },
     }),
   ],

@@ -6,6 +6,7 @@ import { CheckoutOrders1764000004000 } from './1764000004000-checkout-orders';
 import { OrdersAdmin1764000005000 } from './1764000005000-orders-admin';
 import { Claims1764000006000 } from './1764000006000-claims';
 import { Idempotency1764000007000 } from './1764000007000-idempotency';
+import { OrderCounts1764000008000 } from './1764000008000-order-counts';
 
 // Every migration, in order (one per line). A new migration file must be added here.
 export const MIGRATIONS: Function[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: Function[] = [
   OrdersAdmin1764000005000,
   Claims1764000006000,
   Idempotency1764000007000,
+  OrderCounts1764000008000,
 ];

@@ -21,21 +21,28 @@ export interface Keyset {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function encodeCursor(k: Keyset): string {
-  return Buffer.from(`${k.createdAt.toISOString()}|${k.id}`).toString('base64url');
+/** A cursor's position, and the list's total when the first page counted it (carried so later pages need not). */
+export interface Cursor extends Keyset {
+  total?: number;
 }
 
-export function decodeCursor(cursor: string | undefined): Keyset | undefined {
+export function encodeCursor(k: Keyset, total?: number): string {
+  return Buffer.from(`${k.createdAt.toISOString()}|${k.id}${total === undefined ? '' : `|${total}`}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (!cursor) return undefined;
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const [iso, id, total, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime())) throw new ValidationError('Invalid cursor', 'INVALID_CURSOR');
-  return { createdAt, id };
+  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime()) || rest.length || (total !== undefined && !/^\d{1,15}$/.test(total))) {
+    throw new ValidationError('Invalid cursor', 'INVALID_CURSOR');
+  }
+  return total === undefined ? { createdAt, id } : { createdAt, id, total: Number(total) };
 }
 
-/** Takes `limit + 1` rows and returns the page plus the next cursor. */
-export function toPage<T extends Keyset>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+/** Takes `limit + 1` rows and returns the page plus the next cursor (carrying `total` when given). */
+export function toPage<T extends Keyset>(rows: T[], limit: number, total?: number): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last, total) : null };
 }

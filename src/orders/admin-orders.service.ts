@@ -72,12 +72,16 @@ export class AdminOrdersService {
     private readonly cancellation: OrderCancellation,
   ) {}
 
-  /** Newest first, with customer name and email, lines and history: four queries whatever the page size. */
+  /**
+   * Newest first, with customer name and email, lines and history: at most four queries whatever the page size.
+   * `count` is counted on the first page and carried in the cursor: deep pages cost no count over a large table
+   * (it is the total as of the first page).
+   */
   async list(filter: OrderFilter, q: { limit: number; cursor?: string }): Promise<OrderPage<AdminOrderView>> {
     const after = decodeCursor(q.cursor);
     return this.txRunner.read(async (tx) => {
-      const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after, { withCustomer: true }), this.repo.count(tx, filter)]);
-      const page = toPage(rows, q.limit);
+      const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after, { withCustomer: true }), after?.total ?? this.repo.count(tx, filter)]);
+      const page = toPage(rows, q.limit, count);
       const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
       return {
         orders: page.items.map((o) => toAdminView(o, toView(o, items.get(o.id) ?? [], history.get(o.id) ?? []))),

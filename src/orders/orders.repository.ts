@@ -69,8 +69,12 @@ export class OrdersRepository {
     return tx.getRepository(Order).findOne({ where: { id }, relations: { customer: true } });
   }
 
-  count(tx: Tx, filter: OrderFilter): Promise<number> {
-    return this.filtered(tx, filter).getCount();
+  /** Unfiltered and status-only counts come from the trigger-kept counters (migration 1764000008000), not a scan. */
+  async count(tx: Tx, filter: OrderFilter): Promise<number> {
+    const statusOnly = Object.entries(filter).every(([k, v]) => v === undefined || k === 'status');
+    if (!statusOnly) return this.filtered(tx, filter).getCount();
+    const [r] = (await tx.query(`SELECT coalesce(sum(n), 0)::bigint AS n FROM order_counts WHERE $1::text IS NULL OR status = $1`, [filter.status ?? null])) as { n: string }[];
+    return Number(r!.n);
   }
 
   /** The lines and history of many orders in two queries, grouped by order id (each in display order). */

@@ -143,6 +143,55 @@ describe('admin orders', () => {
       expect(cursor).toBeNull();
       expect(seen).toEqual(paid.map((o) => o.id));
     });
+
+    it('unfiltered and status counts come from trigger-kept counters that follow inserts, status changes and deletes', async () => {
+      const c = await createCustomer(t.ds);
+      const orders = await createOrders(t, 6, { customerId: c.id, status: 'paid' });
+      await codOrder(); // pending, through a real checkout
+      await patchStatus(orders[0]!.id, { status: 'processing' }).expect(200);
+      await t.ds.query(`UPDATE orders SET status = 'paid' WHERE id = $1`, [orders[1]!.id]); // unchanged status: no change in counts
+      await t.ds.query(`DELETE FROM order_items WHERE order_id = $1`, [orders[2]!.id]);
+      await t.ds.query(`DELETE FROM order_history WHERE order_id = $1`, [orders[2]!.id]);
+      await t.ds.query(`DELETE FROM orders WHERE id = $1`, [orders[2]!.id]);
+
+      const counted = async (q: string) => (await adminList(q).expect(200)).body.count as number;
+      const scanned = async (status?: string) =>
+        Number((await t.ds.query(`SELECT count(*) AS n FROM orders WHERE $1::text IS NULL OR status = $1`, [status ?? null]))[0].n);
+      expect(await counted('')).toBe(6);
+      for (const [status, n] of [['paid', 4], ['processing', 1], ['pending', 1], ['shipped', 0]] as const) {
+        expect(await counted(`?status=${status}`)).toBe(n);
+        expect(await scanned(status)).toBe(n);
+      }
+      expect(await counted('')).toBe(await scanned());
+      expect((await adminList(`?customerId=${c.id}`).expect(200)).body.count).toBe(5); // other filters still count rows
+
+      // A load that bypasses triggers (the benchmark's bulk seed) is recounted by order_counts_refresh().
+      await t.ds.query(`DELETE FROM order_counts`);
+      expect(await counted('')).toBe(0);
+      await t.ds.query(`SELECT order_counts_refresh()`);
+      expect(await counted('')).toBe(6);
+      expect(await counted('?status=pending')).toBe(1);
+    });
+
+    it('counts once on the first page and carries the total in the cursor; a tampered total is 400', async () => {
+      const c = await createCustomer(t.ds);
+      await createOrders(t, 5, { customerId: c.id, status: 'paid' });
+      const first = await adminList(`?customerId=${c.id}&limit=2`).expect(200);
+      expect(first.body.count).toBe(5);
+      await createOrders(t, 1, { customerId: c.id, status: 'paid', start: new Date(Date.UTC(2020, 0, 1)) });
+      const second = await adminList(`?customerId=${c.id}&limit=2&cursor=${first.body.nextCursor}`).expect(200);
+      expect(second.body.count).toBe(5); // the total as of the first page
+      expect((await adminList(`?customerId=${c.id}&limit=2`).expect(200)).body.count).toBe(6);
+
+      const [iso, id] = Buffer.from(first.body.nextCursor, 'base64url').toString().split('|');
+      for (const bad of [`${iso}|${id}|-1`, `${iso}|${id}|1e3`, `${iso}|${id}|5|x`, `${iso}|${id}|`]) {
+        const res = await adminList(`?limit=2&cursor=${Buffer.from(bad).toString('base64url')}`).expect(400);
+        expect(res.body.code).toBe('INVALID_CURSOR');
+      }
+      // A cursor without a total (older clients, or built by hand) still works: the page counts.
+      const plain = Buffer.from(`${iso}|${id}`).toString('base64url');
+      expect((await adminList(`?customerId=${c.id}&limit=2&cursor=${plain}`).expect(200)).body.count).toBe(6);
+    });
   });
 
   describe('GET /api/admin/orders/:id', () => {

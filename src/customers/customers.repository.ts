@@ -30,6 +30,24 @@ export class CustomersRepository {
     return q.getOne();
   }
 
+  /**
+   * The customer with this email (case-insensitive), inserting a guest first when there is none: one statement.
+   * Empty when a concurrent transaction inserted the email after this statement's snapshot (the caller re-reads).
+   */
+  async findOrInsertGuest(tx: Tx, g: { email: string; name: string; phone: string | null }): Promise<Customer | null> {
+    const rows = (await tx.query(
+      `WITH existing AS (SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE lower(email) = lower($1)),
+            ins AS (
+              INSERT INTO customers (email, name, phone, role, is_guest, email_verified)
+              SELECT $1, $2, $3, 'customer', true, false WHERE NOT EXISTS (SELECT 1 FROM existing)
+              ON CONFLICT ((lower(email))) DO NOTHING
+              RETURNING ${CUSTOMER_COLUMNS})
+       SELECT * FROM existing UNION ALL SELECT * FROM ins`,
+      [g.email, g.name, g.phone],
+    )) as CustomerRow[];
+    return rows[0] ? toCustomer(rows[0]) : null;
+  }
+
   insert(data: Partial<Customer>, tx?: Tx): Promise<Customer> {
     const repo = this.c(tx);
     return repo.save(repo.create(data));
@@ -61,4 +79,24 @@ export class CustomersRepository {
     const r = await this.a(tx).delete({ id, customerId });
     return (r.affected ?? 0) > 0;
   }
+}
+
+const CUSTOMER_COLUMNS = 'id, email, name, phone, role, is_guest, email_verified, created_at, updated_at';
+
+interface CustomerRow {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+  role: Customer['role'];
+  is_guest: boolean;
+  email_verified: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toCustomer(r: CustomerRow): Customer {
+  return Object.assign(new Customer(), {
+    id: r.id, email: r.email, name: r.name, phone: r.phone, role: r.role, isGuest: r.is_guest, emailVerified: r.email_verified, createdAt: r.created_at, updatedAt: r.updated_at,
+  });
 }

@@ -87,14 +87,7 @@ export class CustomersService {
    */
   async findOrCreateGuest(input: { email: string; name: string; phone?: string | null }, tx: Tx): Promise<Customer | null> {
     const email = input.email.trim();
-    const existing = await this.repo.findByEmail(email, {}, tx);
-    if (existing) return existing.isGuest ? existing : null;
-    await tx.query(
-      `INSERT INTO customers (email, name, phone, role, is_guest, email_verified) VALUES ($1, $2, $3, 'customer', true, false)
-       ON CONFLICT ((lower(email))) DO NOTHING`,
-      [email, input.name, input.phone ?? null],
-    );
-    const c = await this.repo.findByEmail(email, {}, tx);
+    const c = (await this.repo.findOrInsertGuest(tx, { email, name: input.name, phone: input.phone ?? null })) ?? (await this.repo.findByEmail(email, {}, tx));
     return c?.isGuest ? c : null;
   }
 

@@ -7,6 +7,18 @@ import { DiscountRedemption } from './discount-redemption.entity';
 import { Discount } from './discount.entity';
 import { TaxRate } from './tax-rate.entity';
 
+interface QuoteLookupRow {
+  id: string | null;
+  name: string;
+  description: string | null;
+  price: number;
+  countries: string[];
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+  rate_bps: number | null;
+}
+
 @Injectable()
 export class PricingRepository {
   constructor(
@@ -26,6 +38,21 @@ export class PricingRepository {
 
   findDeliveryMethod(id: string, tx?: Tx): Promise<DeliveryMethod | null> {
     return (tx?.getRepository(DeliveryMethod) ?? this.methods).findOneBy({ id });
+  }
+
+  /** A quote's lookups in one round trip: the delivery method (null when not asked or unknown) and the country's tax rate. */
+  async quoteLookups(methodId: string | null, country: string | null, tx?: Tx): Promise<{ method: DeliveryMethod | null; rateBps: number | null }> {
+    const rows = (await (tx ?? this.methods.manager).query(
+      `SELECT m.id, m.name, m.description, m.price, m.countries, m.active, m.created_at, m.updated_at,
+              (SELECT t.rate_bps FROM tax_rates t WHERE t.country = $2) AS rate_bps
+         FROM (SELECT 1) AS one LEFT JOIN delivery_methods m ON m.id = $1::uuid`,
+      [methodId, country],
+    )) as QuoteLookupRow[];
+    const r = rows[0]!;
+    const method = r.id === null ? null : Object.assign(new DeliveryMethod(), {
+      id: r.id, name: r.name, description: r.description, price: r.price, countries: r.countries, active: r.active, createdAt: r.created_at, updatedAt: r.updated_at,
+    });
+    return { method, rateBps: r.rate_bps };
   }
 
   saveDeliveryMethod(m: Partial<DeliveryMethod>): Promise<DeliveryMethod> {

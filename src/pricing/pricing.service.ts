@@ -53,19 +53,12 @@ export class PricingService {
   }
 
   async getDeliveryMethod(id: string, tx?: Tx): Promise<DeliveryMethod> {
-    const m = await this.repo.findDeliveryMethod(id, tx);
-    if (!m) throw new NotFoundError('Delivery method not found', 'DELIVERY_METHOD_NOT_FOUND');
-    return m;
+    return found(await this.repo.findDeliveryMethod(id, tx));
   }
 
   /** The method for an order to `country`: 404 if unknown, 400 DELIVERY_METHOD_UNAVAILABLE if inactive or not serving it. */
   async deliveryMethodFor(id: string, country: string | null | undefined, tx?: Tx): Promise<DeliveryMethod> {
-    const m = await this.getDeliveryMethod(id, tx);
-    const serves = !country || m.countries.length === 0 || m.countries.includes(country.toUpperCase());
-    if (!m.active || !serves) {
-      throw new ValidationError(`Delivery method ${m.name} is not available${country ? ` for ${country.toUpperCase()}` : ''}`, 'DELIVERY_METHOD_UNAVAILABLE');
-    }
-    return m;
+    return serving(await this.getDeliveryMethod(id, tx), country);
   }
 
   createDeliveryMethod(dto: CreateDeliveryMethodDto): Promise<DeliveryMethod> {
@@ -221,10 +214,12 @@ export class PricingService {
       }
     }
     let method: DeliveryMethod | null = null;
-    if (input.deliveryMethodId) {
-      method = input.mode === 'strict' ? await this.deliveryMethodFor(input.deliveryMethodId, input.country, tx) : await this.getDeliveryMethod(input.deliveryMethodId, tx);
+    let taxRateBps = this.defaultTaxRateBps;
+    if (input.deliveryMethodId || input.country) {
+      const lookups = await this.repo.quoteLookups(input.deliveryMethodId ?? null, input.country?.toUpperCase() ?? null, tx);
+      if (input.deliveryMethodId) method = input.mode === 'strict' ? serving(found(lookups.method), input.country) : found(lookups.method);
+      taxRateBps = lookups.rateBps ?? this.defaultTaxRateBps;
     }
-    const taxRateBps = await this.taxRateBps(input.country, tx);
     const totals = computeTotals({ lines: input.lines, discount, shipping: method?.price ?? 0, taxRateBps });
     return {
       currency: this.currency,
@@ -235,4 +230,17 @@ export class PricingService {
       deliveryMethod: method && { id: method.id, name: method.name, price: method.price },
     };
   }
+}
+
+function found(m: DeliveryMethod | null): DeliveryMethod {
+  if (!m) throw new NotFoundError('Delivery method not found', 'DELIVERY_METHOD_NOT_FOUND');
+  return m;
+}
+
+function serving(m: DeliveryMethod, country: string | null | undefined): DeliveryMethod {
+  const serves = !country || m.countries.length === 0 || m.countries.includes(country.toUpperCase());
+  if (!m.active || !serves) {
+    throw new ValidationError(`Delivery method ${m.name} is not available${country ? ` for ${country.toUpperCase()}` : ''}`, 'DELIVERY_METHOD_UNAVAILABLE');
+  }
+  return m;
 }

@@ -50,7 +50,7 @@ interface ItemRow {
   sku: string;
   quantity: number;
   unit_price: number;
-  total_price: string;
+  total_price: string | number;
 }
 
 /**
@@ -77,8 +77,9 @@ export class NotificationsRepository {
     );
   }
 
-  async markProcessed(tx: Tx, id: string, attempts: number): Promise<void> {
-    await tx.query(`UPDATE outbox_messages SET processed_at = now(), attempts = $2, last_error = NULL WHERE id = $1`, [id, attempts]);
+  /** Marks a batch's delivered messages in one statement (the rows are locked by claimDue, so `attempts + 1` is exact). */
+  async markProcessed(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length) await tx.query(`UPDATE outbox_messages SET processed_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   async markRetry(tx: Tx, id: string, attempts: number, error: string, delaySeconds: number, now: Date | null): Promise<void> {
@@ -97,16 +98,17 @@ export class NotificationsRepository {
     const [o] = (await tx.query(
       `SELECT o.id, o.number, o.email, o.currency, o.payment_method, o.subtotal, o.discount, o.discount_code, o.shipping, o.tax,
               o.total, o.amount_paid, o.amount_refunded, o.shipping_address, o.billing_address, o.delivery_method, o.tracking_number,
-              o.customer_id, c.name AS customer_name, c.is_guest
+              o.customer_id, c.name AS customer_name, c.is_guest,
+              (SELECT coalesce(json_agg(json_build_object('product_name', i.product_name, 'sku', i.sku, 'quantity', i.quantity,
+                                                          'unit_price', i.unit_price, 'total_price', i.total_price)
+                                        ORDER BY i.product_name, i.sku, i.id), '[]')
+                 FROM order_items i WHERE i.order_id = o.id) AS items
          FROM orders o JOIN customers c ON c.id = o.customer_id
         WHERE o.id = $1`,
       [orderId],
-    )) as (OrderRow & { customer_id: string; is_guest: boolean })[];
+    )) as (OrderRow & { customer_id: string; is_guest: boolean; items: ItemRow[] })[];
     if (!o) return null;
-    const items = (await tx.query(
-      `SELECT product_name, sku, quantity, unit_price, total_price FROM order_items WHERE order_id = $1 ORDER BY product_name, sku, id`,
-      [orderId],
-    )) as ItemRow[];
+    const items = o.items;
     return {
       id: o.id,
       number: o.number,

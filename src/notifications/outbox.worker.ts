@@ -103,10 +103,14 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       const { claimed, result } = await this.tx.run(async (tx) => {
         const rows = await this.repo.claimDue(tx, batchSize, now);
         const r: DrainResult = { sent: 0, skipped: 0, retried: 0, failed: 0 };
+        const done: string[] = [];
         for (const row of rows) {
           if (this.stopping) break; // the rest stay due; their locks go with the commit
-          r[await this.handle(tx, row, now)] += 1;
+          const outcome = await this.handle(tx, row, now);
+          if (outcome === 'sent' || outcome === 'skipped') done.push(row.id);
+          r[outcome] += 1;
         }
+        await this.repo.markProcessed(tx, done);
         return { claimed: rows.length, result: r };
       });
       for (const k of Object.keys(total) as (keyof DrainResult)[]) total[k] += result[k];
@@ -115,22 +119,20 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     return total;
   }
 
+  /** Sends one message; a success is marked with the batch (markProcessed), a failure here. */
   private async handle(tx: Tx, row: OutboxRow, now: Date | null): Promise<keyof DrainResult> {
     const attempts = row.attempts + 1;
     const { maxAttempts, retryBaseSeconds, retryMaxSeconds } = this.config.outbox;
-    await tx.query(`SAVEPOINT outbox_message`);
     try {
-      const email = await this.composer.compose(tx, row.topic, row.payload);
+      // Composing reads outside the batch's transaction: a failed query there cannot abort the batch (and
+      // with it the marks of messages already sent), so no savepoint per message is needed.
+      const email = await this.composer.compose(this.tx.manager, row.topic, row.payload);
       if (email) {
         const info = await this.mailer.send(email);
         this.logger.log({ outboxId: row.id, topic: row.topic, messageId: info.messageId, attempts }, 'Email sent');
       }
-      await tx.query(`RELEASE SAVEPOINT outbox_message`);
-      await this.repo.markProcessed(tx, row.id, attempts);
       return email ? 'sent' : 'skipped';
     } catch (e) {
-      // A failed query while composing would otherwise abort the whole batch's transaction.
-      await tx.query(`ROLLBACK TO SAVEPOINT outbox_message`);
       const error = describe(e);
       if (isPermanentFailure(e) || attempts >= maxAttempts) {
         await this.repo.markFailed(tx, row.id, attempts, error);

@@ -183,6 +183,20 @@ describe('notifications: outbox → worker → SMTP', () => {
     expect(smtp.messages[0]!.text).toContain('Customer: Ada Guest <guest@example.com>');
   });
 
+  it('a message whose database read fails does not undo the rest of its batch: the others are sent and marked once', async () => {
+    await enqueue('email.order_shipped', shipped(1));
+    // Not a uuid: loading the order fails in PostgreSQL (22P02), the way a lost connection would.
+    await enqueue('email.order_shipped', { ...shipped(2), orderId: 'not-a-uuid' });
+    await enqueue('email.order_shipped', shipped(3));
+
+    expect(await worker().drain()).toEqual({ sent: 2, skipped: 0, retried: 1, failed: 0 });
+    const rows = await outbox();
+    expect(rows.map((r) => [r.attempts, r.processed_at !== null])).toEqual([[1, true], [1, false], [1, true]]);
+    expect(rows[1]!.last_error).toMatch(/uuid/);
+    expect(await worker().drain()).toEqual({ sent: 0, skipped: 0, retried: 0, failed: 0 });
+    expect(smtp.messages.map((m) => m.to)).toEqual([['buyer1@example.com'], ['buyer3@example.com']]);
+  });
+
   it('SMTP 451 → retried after 30 s (exponential backoff), then delivered exactly once', async () => {
     await enqueue('email.order_shipped', shipped(1));
     smtp.refuseNext(451, 'Greylisted, try again later');

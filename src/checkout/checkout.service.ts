@@ -19,6 +19,23 @@ import { Checkout, type CheckoutSnapshot } from './checkout.entity';
 import { cartEmpty, emailRegistered, guestDetailsRequired, PaymentInitError, PaymentLookupError, PaymentNotCompletedError, sessionRequired } from './checkout.errors';
 import type { CardCheckoutResponse, CheckoutDto, CheckoutStatusResponse } from './dto/checkout.dto';
 
+type OwnedCheckout = Pick<Checkout, 'id' | 'orderId' | 'status' | 'paymentFlow' | 'paymentIntentId' | 'providerSessionId' | 'amount' | 'currency' | 'lastPaymentError' | 'expiresAt'>;
+
+interface OwnedCheckoutRow {
+  id: string;
+  customer_id: string;
+  session_hash: string | null;
+  order_id: string;
+  status: Checkout['status'];
+  payment_flow: Checkout['paymentFlow'];
+  payment_intent_id: string | null;
+  provider_session_id: string | null;
+  amount: string;
+  currency: string;
+  last_payment_error: string | null;
+  expires_at: Date;
+}
+
 export type CheckoutResult = { kind: 'card'; body: CardCheckoutResponse } | { kind: 'order'; order: OrderView };
 
 /** Who is checking out: a signed-in customer, or a guest with a session. */
@@ -205,11 +222,28 @@ export class CheckoutService {
 
   // ---- helpers ----
 
-  private async owned(caller: Caller, id: string): Promise<Checkout> {
-    const c = await this.tx.manager.getRepository(Checkout).findOneBy({ id });
-    const mine = c && (caller.user ? c.customerId === caller.user.id : !!caller.sessionId && c.sessionHash === sha256(caller.sessionId));
+  /** The checkout's state without its snapshot (status polls are frequent; the snapshot is the bulk of the row). */
+  private async owned(caller: Caller, id: string): Promise<OwnedCheckout> {
+    const [r] = (await this.tx.manager.query(
+      `SELECT id, customer_id, session_hash, order_id, status, payment_flow, payment_intent_id, provider_session_id, amount, currency,
+              last_payment_error, expires_at
+         FROM checkouts WHERE id = $1`,
+      [id],
+    )) as OwnedCheckoutRow[];
+    const mine = r && (caller.user ? r.customer_id === caller.user.id : !!caller.sessionId && r.session_hash === sha256(caller.sessionId));
     if (!mine) throw checkoutNotFound();
-    return c;
+    return {
+      id: r.id,
+      orderId: r.order_id,
+      status: r.status,
+      paymentFlow: r.payment_flow,
+      paymentIntentId: r.payment_intent_id,
+      providerSessionId: r.provider_session_id,
+      amount: Number(r.amount),
+      currency: r.currency,
+      lastPaymentError: r.last_payment_error,
+      expiresAt: r.expires_at,
+    };
   }
 
   private async guestCustomer(tx: Tx, dto: CheckoutDto): Promise<Customer> {

@@ -87,7 +87,7 @@ export function cpuDelta(a, b) {
   const cores = cpus().length;
   const otherPct =
     machineBusyPct == null ? null : Math.max(0, Math.round(machineBusyPct * cores - appPct.reduce((s, x) => s + x, 0) - (pgPct ?? 0) - harnessPct - childrenPct));
-  return { appPct, pgPct, harnessPct, childrenPct, otherPct, machineBusyPct };
+  return { appPct, pgPct, harnessPct, childrenPct, otherPct, machineBusyPct, secs };
 }
 
 /** VmRSS and VmHWM (peak) of a process, in bytes. */

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cpuDelta, cpuSnapshot } from '../lib/proc.mjs';
-import { round, step } from '../lib/util.mjs';
+import { round, sleep, step } from '../lib/util.mjs';
 
 const exec = promisify(execFile);
 
@@ -79,10 +79,14 @@ export async function ceiling(ctx) {
       const who = { appPids: [], postmasterPid: ctx.postmasterPid };
       const cpu0 = cpuSnapshot(who);
       const { stdout, stderr } = await exec(bin, args, { timeout: (seconds + 60) * 1000, maxBuffer: 16 * 1024 * 1024 });
+      // pgbench's backends exit as it disconnects: give the postmaster a moment to reap them, or their CPU
+      // time is in neither the live backends nor the postmaster's reaped-children total (seen at c=1).
+      await sleep(500);
       const cpu = cpuDelta(cpu0, cpuSnapshot(who));
       const r = { clients: c, mode, ...parse(stdout + stderr), cpu: { pgPct: cpu.pgPct, pgbenchPct: cpu.childrenPct, otherPct: cpu.otherPct, machineBusyPct: cpu.machineBusyPct } };
-      // PostgreSQL CPU per transaction (ms), comparable with S1's PostgreSQL CPU per order.
-      r.pgCpuMsPerTx = r.tps && cpu.pgPct != null ? round((cpu.pgPct / 100 / r.tps) * 1000, 2) : null;
+      // PostgreSQL CPU per transaction (ms), comparable with S1's PostgreSQL CPU per order: all of the
+      // server's CPU in the window over the transactions pgbench ran (-T seconds at the reported TPS).
+      r.pgCpuMsPerTx = r.tps && cpu.pgPct != null ? round(((cpu.pgPct / 100) * cpu.secs * 1000) / (r.tps * seconds), 2) : null;
       step(
         `  c=${c} ${mode}: ${r.tps?.toFixed(1)} TPS, latency avg ${r.latencyAvgMs} ms${r.failed ? `, ${r.failed} failed` : ''}, ` +
           `PostgreSQL ${r.pgCpuMsPerTx} ms CPU/tx; CPU % of a core: pg ${cpu.pgPct ?? '?'} pgbench ${cpu.childrenPct} other ${cpu.otherPct}`,

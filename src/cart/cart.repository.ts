@@ -1,83 +1,142 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { VARIANT_INFO_COLUMNS, type VariantInfoColumns } from '../catalog/catalog.service';
 import type { Tx } from '../database/tx';
-import { CartItem } from './cart-item.entity';
-import { Cart } from './cart.entity';
+import type { Cart } from './cart.entity';
+
+/** A cart row as `Cart` (a plain object: the carts hot paths are raw SQL, TypeORM neither builds nor hydrates). */
+const CART_COLUMNS = `id, customer_id AS "customerId", session_hash AS "sessionHash", status, discount_code AS "discountCode",
+       expires_at AS "expiresAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/**
+ * A line of a cart with its variant (catalog's columns, mapped by `variantInfoOf`) and `available`
+ * (`on_hand - reserved`, 0 without a stock row, as InventoryService.availability). `itemId` is null only for
+ * the variant asked for with `lines(…, alsoVariantId)` when the cart does not hold it.
+ */
+export type CartLineRow = VariantInfoColumns & { itemId: string | null; quantity: number; available: number };
 
 @Injectable()
 export class CartRepository {
-  constructor(
-    @InjectRepository(Cart) private readonly carts: Repository<Cart>,
-    @InjectRepository(CartItem) private readonly items: Repository<CartItem>,
-  ) {}
-
-  private c(tx?: Tx) {
-    return tx ? tx.getRepository(Cart) : this.carts;
-  }
-
-  findById(id: string): Promise<Cart | null> {
-    return this.carts.findOneBy({ id });
-  }
-
   /** `lock`: SELECT … FOR UPDATE, so writes to one cart serialize. */
-  findActiveByCustomer(customerId: string, tx?: Tx, lock = false): Promise<Cart | null> {
-    const q = this.c(tx).createQueryBuilder('c').where(`c.customerId = :customerId AND c.status = 'active'`, { customerId });
-    if (lock) q.setLock('pessimistic_write');
-    return q.getOne();
-  }
-
-  findBySessionHash(sessionHash: string, tx?: Tx, lock = false): Promise<Cart | null> {
-    const q = this.c(tx).createQueryBuilder('c').where('c.sessionHash = :sessionHash', { sessionHash });
-    if (lock) q.setLock('pessimistic_write');
-    return q.getOne();
-  }
-
-  /** Race-safe: concurrent first writes for one customer end with the same single active cart. */
-  async getOrCreateForCustomer(tx: Tx, customerId: string): Promise<Cart> {
-    await tx.query(
-      `INSERT INTO carts (customer_id) VALUES ($1) ON CONFLICT (customer_id) WHERE status = 'active' AND customer_id IS NOT NULL DO NOTHING`,
+  async findActiveByCustomer(tx: Tx, customerId: string, lock = false): Promise<Cart | null> {
+    const rows: Cart[] = await tx.query(
+      lock
+        ? `SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = $1 AND status = 'active' FOR UPDATE`
+        : `SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = $1 AND status = 'active'`,
       [customerId],
     );
-    return (await this.findActiveByCustomer(customerId, tx, true))!;
+    return rows[0] ?? null;
   }
 
-  createForSession(tx: Tx, sessionHash: string, expiresAt: Date): Promise<Cart> {
-    const repo = tx.getRepository(Cart);
-    return repo.save(repo.create({ sessionHash, expiresAt, customerId: null, status: 'active', discountCode: null }));
+  async findBySessionHash(tx: Tx, sessionHash: string, lock = false): Promise<Cart | null> {
+    const rows: Cart[] = await tx.query(
+      lock ? `SELECT ${CART_COLUMNS} FROM carts WHERE session_hash = $1 FOR UPDATE` : `SELECT ${CART_COLUMNS} FROM carts WHERE session_hash = $1`,
+      [sessionHash],
+    );
+    return rows[0] ?? null;
   }
 
-  async update(tx: Tx, id: string, patch: Partial<Pick<Cart, 'discountCode' | 'expiresAt' | 'status' | 'customerId' | 'sessionHash'>>): Promise<void> {
-    await tx.getRepository(Cart).update({ id }, { ...patch, updatedAt: new Date() });
+  /**
+   * The customer's active cart, created when missing, and locked (the conflict arm's UPDATE takes the row
+   * lock, as SELECT … FOR UPDATE would). Race-safe: concurrent first writes end with the same single cart.
+   */
+  async getOrCreateForCustomer(tx: Tx, customerId: string): Promise<Cart> {
+    const [cart] = (await tx.query(
+      `INSERT INTO carts (customer_id) VALUES ($1)
+       ON CONFLICT (customer_id) WHERE status = 'active' AND customer_id IS NOT NULL DO UPDATE SET updated_at = now()
+       RETURNING ${CART_COLUMNS}`,
+      [customerId],
+    )) as Cart[];
+    return cart!;
   }
 
-  listItems(cartId: string, tx?: Tx): Promise<CartItem[]> {
-    return (tx?.getRepository(CartItem) ?? this.items).find({ where: { cartId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  async createForSession(tx: Tx, sessionHash: string, expiresAt: Date): Promise<Cart> {
+    const [cart] = (await tx.query(`INSERT INTO carts (session_hash, expires_at) VALUES ($1, $2) RETURNING ${CART_COLUMNS}`, [sessionHash, expiresAt])) as Cart[];
+    return cart!;
   }
 
-  findItem(tx: Tx, cartId: string, id: string): Promise<CartItem | null> {
-    return tx.getRepository(CartItem).findOneBy({ id, cartId });
+  /**
+   * Locks a live guest cart and pushes its expiry forward, in one statement; null when the session is unknown,
+   * spent (merged) or expired.
+   */
+  async touchGuest(tx: Tx, sessionHash: string, expiresAt: Date): Promise<Cart | null> {
+    const [rows] = (await tx.query(
+      `UPDATE carts SET expires_at = $2, updated_at = now()
+        WHERE session_hash = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())
+       RETURNING ${CART_COLUMNS}`,
+      [sessionHash, expiresAt],
+    )) as [Cart[], number];
+    return rows[0] ?? null;
   }
 
-  async setQuantity(tx: Tx, cartId: string, variantId: string, quantity: number): Promise<void> {
-    await tx.query(
-      `INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES ($1, $2, $3)
-       ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
-      [cartId, variantId, quantity],
+  async setDiscountCode(tx: Tx, id: string, code: string | null): Promise<void> {
+    await tx.query(`UPDATE carts SET discount_code = $2, updated_at = now() WHERE id = $1`, [id, code]);
+  }
+
+  /**
+   * The cart's lines in order (created_at, id), each with its variant and availability; with `alsoVariantId`,
+   * that variant too (last, `itemId` null) when the cart does not hold it. One statement. Inside a write, run
+   * it after the cart row is locked: it must see the lines as the lock holder left them.
+   */
+  lines(tx: Tx, cartId: string, alsoVariantId: string | null = null): Promise<CartLineRow[]> {
+    return tx.query(
+      `SELECT i.id AS "itemId", COALESCE(i.quantity, 0) AS quantity, ${VARIANT_INFO_COLUMNS},
+              COALESCE(st.on_hand - st.reserved, 0) AS available
+         FROM product_variants v
+         JOIN products p ON p.id = v.product_id
+         LEFT JOIN cart_items i ON i.cart_id = $1 AND i.variant_id = v.id
+         LEFT JOIN stock_items st ON st.variant_id = v.id
+        WHERE v.id = ANY (ARRAY(SELECT ci.variant_id FROM cart_items ci WHERE ci.cart_id = $1) || $2::uuid)
+        ORDER BY i.created_at, i.id`,
+      [cartId, alsoVariantId],
     );
   }
 
-  async deleteItem(tx: Tx, cartId: string, id: string): Promise<boolean> {
-    return ((await tx.getRepository(CartItem).delete({ id, cartId })).affected ?? 0) > 0;
+  /**
+   * Sets a variant's quantity, adding the line if needed. Returns the line's id and its index among the
+   * cart's lines in (created_at, id) order, so a caller holding the lines can place a new one without re-reading.
+   */
+  async setQuantity(tx: Tx, cartId: string, variantId: string, quantity: number): Promise<{ id: string; position: number }> {
+    const [row] = (await tx.query(
+      `INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES ($1, $2, $3)
+       ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()
+       RETURNING id, (SELECT count(*)::int FROM cart_items o
+                       WHERE o.cart_id = $1 AND (o.created_at, o.id) < (cart_items.created_at, cart_items.id)) AS position`,
+      [cartId, variantId, quantity],
+    )) as { id: string; position: number }[];
+    return row!;
   }
 
-  async clear(tx: Tx, cartId: string): Promise<void> {
-    await tx.getRepository(CartItem).delete({ cartId });
+  async updateQuantity(tx: Tx, cartId: string, id: string, quantity: number): Promise<void> {
+    await tx.query(`UPDATE cart_items SET quantity = $3, updated_at = now() WHERE id = $2 AND cart_id = $1`, [cartId, id, quantity]);
+  }
+
+  async deleteItem(tx: Tx, cartId: string, id: string): Promise<void> {
+    await tx.query(`DELETE FROM cart_items WHERE id = $2 AND cart_id = $1`, [cartId, id]);
+  }
+
+  /** Deletes the lines and the discount code, in one statement; the cart as it is now, or null if it is gone. */
+  async empty(tx: Tx, id: string): Promise<Cart | null> {
+    const [rows] = (await tx.query(
+      `WITH gone AS (DELETE FROM cart_items WHERE cart_id = $1)
+       UPDATE carts SET discount_code = NULL, updated_at = now() WHERE id = $1
+       RETURNING ${CART_COLUMNS}`,
+      [id],
+    )) as [Cart[], number];
+    return rows[0] ?? null;
+  }
+
+  /** A guest cart moved into a customer's: its lines go, the session is spent. One statement. */
+  async markMerged(tx: Tx, id: string): Promise<void> {
+    await tx.query(
+      `WITH gone AS (DELETE FROM cart_items WHERE cart_id = $1)
+       UPDATE carts SET status = 'merged', updated_at = now() WHERE id = $1`,
+      [id],
+    );
   }
 
   /** Abandoned guest carts past their expiry; idempotent, so every instance may run it. */
-  async deleteExpiredGuestCarts(now: Date): Promise<number> {
-    const r = await this.carts.delete({ expiresAt: LessThan(now) });
-    return r.affected ?? 0;
+  async deleteExpiredGuestCarts(tx: Tx, now: Date): Promise<number> {
+    const [, deleted] = (await tx.query(`DELETE FROM carts WHERE expires_at < $1`, [now])) as [unknown[], number];
+    return deleted;
   }
 }

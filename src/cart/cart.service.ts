@@ -1,17 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { createHash, randomBytes } from 'node:crypto';
-import { CatalogService, type VariantInfo } from '../catalog/catalog.service';
+import { CatalogService, type VariantInfo, variantInfoOf, variantNotFound } from '../catalog/catalog.service';
 import { NotFoundError, ValidationError } from '../common/errors/domain-error';
 import { SIGNED_IN, type SignedInEvent } from '../common/events';
 import { AppConfig } from '../config/app-config';
 import { type Tx, TxRunner } from '../database/tx';
-import { InventoryService } from '../inventory/inventory.service';
 import { PricingService } from '../pricing/pricing.service';
 import type { Cart } from './cart.entity';
-import type { CartItem } from './cart-item.entity';
-import { CartRepository } from './cart.repository';
-import { type CartResponse, MAX_LINE_QUANTITY } from './dto/cart.dto';
+import { type CartLineRow, CartRepository } from './cart.repository';
+import { type CartItemResponse, type CartResponse, MAX_LINE_QUANTITY } from './dto/cart.dto';
 
 /** Who a cart request is for: a signed-in customer, a guest session, or nobody yet. */
 export type CartOwner =
@@ -37,11 +35,41 @@ export interface CheckoutCart {
   lines: { itemId: string; variant: VariantInfo; quantity: number }[];
 }
 
+/** A cart line with its variant and the units available of it now. */
+interface Line {
+  itemId: string;
+  variant: VariantInfo;
+  quantity: number;
+  available: number;
+}
+
+/** What a write leaves in the cart: the response is built from it, without reading the cart again. */
+interface WriteResult {
+  cart: Cart;
+  lines: Line[];
+}
+
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const MAX_LINES = 100;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const insufficient = (v: VariantInfo, available: number) =>
   new ValidationError(`Insufficient stock for ${v.label}. Available: ${available}`, 'INSUFFICIENT_STOCK', { variantId: v.variantId, available });
+const sessionNotFound = () => new NotFoundError('Cart session not found or expired', 'CART_SESSION_NOT_FOUND');
+const lineOf = (r: CartLineRow): Line => ({ itemId: r.itemId!, variant: variantInfoOf(r), quantity: r.quantity, available: r.available });
+
+const itemOf = ({ itemId, variant: v, quantity, available }: Line): CartItemResponse => ({
+  id: itemId,
+  productId: v.productId,
+  variantId: v.variantId,
+  sku: v.sku,
+  name: v.label,
+  unitPrice: v.price,
+  quantity,
+  lineTotal: v.price * quantity,
+  available,
+  inStock: v.purchasable && available >= quantity,
+  purchasable: v.purchasable,
+});
 
 @Injectable()
 export class CartService {
@@ -50,7 +78,6 @@ export class CartService {
   constructor(
     private readonly repo: CartRepository,
     private readonly catalog: CatalogService,
-    private readonly inventory: InventoryService,
     private readonly pricing: PricingService,
     private readonly tx: TxRunner,
     private readonly config: AppConfig,
@@ -72,22 +99,23 @@ export class CartService {
   }
 
   /** The owner's cart, or null when it has none yet. An unknown or expired guest session is a 404. */
-  private async find(owner: CartOwner, tx?: Tx, lock = false): Promise<Cart | null> {
+  private async find(owner: CartOwner, tx: Tx, lock = false): Promise<Cart | null> {
     if (owner.kind === 'anonymous') return null;
-    if (owner.kind === 'customer') return this.repo.findActiveByCustomer(owner.customerId, tx, lock);
-    const cart = await this.repo.findBySessionHash(sha256(owner.sessionId), tx, lock);
-    if (!cart || cart.status !== 'active' || (cart.expiresAt && cart.expiresAt <= new Date())) {
-      throw new NotFoundError('Cart session not found or expired', 'CART_SESSION_NOT_FOUND');
-    }
+    if (owner.kind === 'customer') return this.repo.findActiveByCustomer(tx, owner.customerId, lock);
+    const cart = await this.repo.findBySessionHash(tx, sha256(owner.sessionId), lock);
+    if (!cart || cart.status !== 'active' || (cart.expiresAt && cart.expiresAt <= new Date())) throw sessionNotFound();
     return cart;
   }
 
-  /** Locks the owner's cart for a write, creating it first when needed (guests get a new session id). */
+  /**
+   * Locks the owner's cart for a write (one statement), creating it first when needed (guests get a new
+   * session id). A guest cart's expiry moves forward in the same statement.
+   */
   private async forWrite(tx: Tx, owner: CartOwner, create: boolean): Promise<{ cart: Cart; issuedSessionId?: string }> {
     if (owner.kind === 'customer') return { cart: await this.repo.getOrCreateForCustomer(tx, owner.customerId) };
     if (owner.kind === 'guest') {
-      const cart = (await this.find(owner, tx, true))!;
-      await this.repo.update(tx, cart.id, { expiresAt: this.guestExpiry() });
+      const cart = await this.repo.touchGuest(tx, sha256(owner.sessionId), this.guestExpiry());
+      if (!cart) throw sessionNotFound();
       return { cart };
     }
     if (!create) throw new NotFoundError('Cart not found: send the X-Session-Id of the guest cart or a Bearer token', 'CART_NOT_FOUND');
@@ -95,80 +123,106 @@ export class CartService {
     return { cart: await this.repo.createForSession(tx, sha256(sessionId), this.guestExpiry()), issuedSessionId: sessionId };
   }
 
-  /** Only adding an item may create a cart; other writes on an anonymous request are a 404. */
-  private async write(owner: CartOwner, work: (tx: Tx, cart: Cart) => Promise<void>, create = false): Promise<CartWrite> {
-    const { cart, issuedSessionId } = await this.tx.run(async (tx) => {
+  /**
+   * Only adding an item may create a cart; other writes on an anonymous request are a 404. `work` runs with
+   * the cart locked and returns the lines as it leaves them (it may change `cart.discountCode`): the response
+   * is built from those after commit, with no re-read.
+   */
+  private async write(owner: CartOwner, work: (tx: Tx, cart: Cart) => Promise<Line[]>, create = false): Promise<CartWrite> {
+    const { result, issuedSessionId } = await this.tx.run(async (tx) => {
       const w = await this.forWrite(tx, owner, create);
-      await work(tx, w.cart);
-      return w;
+      const lines = await work(tx, w.cart);
+      return { result: { cart: w.cart, lines }, issuedSessionId: w.issuedSessionId };
     });
-    return { cart: await this.viewOf(cart.id), issuedSessionId };
+    return { cart: await this.render(result), issuedSessionId };
   }
 
   async view(owner: CartOwner, opts: ViewOptions = {}): Promise<CartResponse> {
-    const cart = await this.find(owner);
-    return cart ? this.viewOf(cart.id, opts) : this.emptyView();
+    const m = this.tx.manager;
+    const cart = await this.find(owner, m);
+    return cart ? this.render({ cart, lines: await this.lines(m, cart.id) }, opts) : this.emptyView();
   }
 
   addItem(owner: CartOwner, ref: { productId?: string; variantId?: string }, quantity: number): Promise<CartWrite> {
-    return this.write(owner, async (tx, cart) => {
-      const variant = await this.catalog.resolveVariant(ref, tx);
-      const items = await this.repo.listItems(cart.id, tx);
-      const existing = items.find((i) => i.variantId === variant.variantId);
-      if (!existing && items.length >= MAX_LINES) throw new ValidationError(`A cart holds at most ${MAX_LINES} different items`, 'CART_FULL');
-      const wanted = (existing?.quantity ?? 0) + quantity;
-      if (wanted > MAX_LINE_QUANTITY) throw new ValidationError(`At most ${MAX_LINE_QUANTITY} of one item per cart`, 'QUANTITY_LIMIT');
-      await this.assertAvailable(tx, variant, wanted);
-      await this.repo.setQuantity(tx, cart.id, variant.variantId, wanted);
-    }, true);
+    return this.write(
+      owner,
+      async (tx, cart) => {
+        // By productId: the catalog decides which variant (one active variant, else VARIANT_REQUIRED).
+        const variantId = ref.variantId ?? (await this.catalog.resolveVariant(ref, tx)).variantId;
+        const rows = await this.repo.lines(tx, cart.id, variantId);
+        const lines = rows.filter((r) => r.itemId !== null).map(lineOf);
+        const row = rows.find((r) => r.variantId === variantId);
+        const variant = row && variantInfoOf(row);
+        // The same rule as CatalogService.resolveVariant.
+        if (!row || !variant?.purchasable || (ref.productId && variant.productId !== ref.productId)) throw variantNotFound();
+        const existing = lines.find((l) => l.variant.variantId === variantId);
+        if (!existing && lines.length >= MAX_LINES) throw new ValidationError(`A cart holds at most ${MAX_LINES} different items`, 'CART_FULL');
+        const quantityNow = (existing?.quantity ?? 0) + quantity;
+        if (quantityNow > MAX_LINE_QUANTITY) throw new ValidationError(`At most ${MAX_LINE_QUANTITY} of one item per cart`, 'QUANTITY_LIMIT');
+        const { available } = row;
+        if (quantityNow > available) throw insufficient(variant, available);
+        const { id, position } = await this.repo.setQuantity(tx, cart.id, variantId, quantityNow);
+        if (existing) return lines.map((l) => (l === existing ? { ...l, quantity: quantityNow } : l));
+        return lines.toSpliced(Math.min(position, lines.length), 0, { itemId: id, variant, quantity: quantityNow, available });
+      },
+      true,
+    );
   }
 
   updateItem(owner: CartOwner, itemId: string, quantity: number): Promise<CartWrite> {
     return this.write(owner, async (tx, cart) => {
-      const item = await this.item(tx, cart, itemId);
+      const lines = await this.lines(tx, cart.id);
+      const item = this.item(lines, itemId);
       if (quantity === 0) {
-        await this.repo.deleteItem(tx, cart.id, item.id);
-        return;
+        await this.repo.deleteItem(tx, cart.id, item.itemId);
+        return lines.filter((l) => l !== item);
       }
       if (quantity > item.quantity) {
-        const [variant] = await this.catalog.variants([item.variantId], tx);
-        if (!variant?.purchasable) throw new ValidationError('This item is no longer available', 'VARIANT_UNAVAILABLE');
-        await this.assertAvailable(tx, variant, quantity);
+        if (!item.variant.purchasable) throw new ValidationError('This item is no longer available', 'VARIANT_UNAVAILABLE');
+        if (quantity > item.available) throw insufficient(item.variant, item.available);
       }
-      await this.repo.setQuantity(tx, cart.id, item.variantId, quantity);
+      await this.repo.updateQuantity(tx, cart.id, item.itemId, quantity);
+      return lines.map((l) => (l === item ? { ...l, quantity } : l));
     });
   }
 
   removeItem(owner: CartOwner, itemId: string): Promise<CartWrite> {
     return this.write(owner, async (tx, cart) => {
-      await this.item(tx, cart, itemId);
-      await this.repo.deleteItem(tx, cart.id, itemId);
+      const lines = await this.lines(tx, cart.id);
+      const item = this.item(lines, itemId);
+      await this.repo.deleteItem(tx, cart.id, item.itemId);
+      return lines.filter((l) => l !== item);
     });
   }
 
+  /** Empties the cart and drops its code (a guest cart's expiry stays as it was). */
   async clear(owner: CartOwner): Promise<CartResponse> {
-    const cart = await this.find(owner);
-    if (!cart) return this.emptyView();
-    await this.tx.run(async (tx) => {
-      await this.repo.clear(tx, cart.id);
-      await this.repo.update(tx, cart.id, { discountCode: null });
+    if (owner.kind === 'anonymous') return this.emptyView();
+    const cart = await this.tx.run(async (tx) => {
+      const found = await this.find(owner, tx, true);
+      return found && this.repo.empty(tx, found.id);
     });
-    return this.viewOf(cart.id);
+    return cart ? this.render({ cart, lines: [] }) : this.emptyView();
   }
 
   /** Saves a code on the cart after checking it against the current subtotal: 400 INVALID_DISCOUNT_CODE if it does not apply. */
   applyDiscount(owner: CartOwner, code: string): Promise<CartWrite> {
     return this.write(owner, async (tx, cart) => {
-      const lines = await this.pricedLines(cart.id, tx);
-      const subtotal = lines.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
+      const lines = await this.lines(tx, cart.id);
+      const subtotal = lines.reduce((s, l) => s + l.variant.price * l.quantity, 0);
       const d = await this.pricing.applicableDiscount(code, { subtotal, customerId: cart.customerId }, tx);
-      await this.repo.update(tx, cart.id, { discountCode: d.code });
+      await this.repo.setDiscountCode(tx, cart.id, d.code);
+      cart.discountCode = d.code;
+      return lines;
     });
   }
 
   removeDiscount(owner: CartOwner): Promise<CartWrite> {
     return this.write(owner, async (tx, cart) => {
-      await this.repo.update(tx, cart.id, { discountCode: null });
+      const lines = await this.lines(tx, cart.id);
+      await this.repo.setDiscountCode(tx, cart.id, null);
+      cart.discountCode = null;
+      return lines;
     });
   }
 
@@ -180,43 +234,38 @@ export class CartService {
   async mergeOnSignIn(e: SignedInEvent): Promise<void> {
     if (!e.sessionId || !SESSION_ID.test(e.sessionId)) return;
     await this.tx.run(async (tx) => {
-      const guest = await this.repo.findBySessionHash(sha256(e.sessionId!), tx, true);
+      const guest = await this.repo.findBySessionHash(tx, sha256(e.sessionId!), true);
       if (!guest || guest.status !== 'active' || guest.customerId) return;
       const target = await this.repo.getOrCreateForCustomer(tx, e.customerId);
-      const [from, into] = await Promise.all([this.repo.listItems(guest.id, tx), this.repo.listItems(target.id, tx)]);
-      const ids = from.map((i) => i.variantId);
-      const [variants, available] = await Promise.all([this.catalog.variants(ids, tx), this.inventory.availability(ids, tx)]);
-      const byId = new Map(variants.map((v) => [v.variantId, v]));
+      const from = await this.lines(tx, guest.id);
+      const into = await this.lines(tx, target.id);
       for (const item of from) {
-        if (!byId.get(item.variantId)?.purchasable) continue;
-        const current = into.find((i) => i.variantId === item.variantId)?.quantity ?? 0;
-        const capped = Math.min(current + item.quantity, available.get(item.variantId) ?? 0, MAX_LINE_QUANTITY);
-        if (capped > current) await this.repo.setQuantity(tx, target.id, item.variantId, capped);
+        if (!item.variant.purchasable) continue;
+        const current = into.find((i) => i.variant.variantId === item.variant.variantId)?.quantity ?? 0;
+        const capped = Math.min(current + item.quantity, item.available, MAX_LINE_QUANTITY);
+        if (capped > current) await this.repo.setQuantity(tx, target.id, item.variant.variantId, capped);
       }
-      if (!target.discountCode && guest.discountCode) await this.repo.update(tx, target.id, { discountCode: guest.discountCode });
-      await this.repo.clear(tx, guest.id);
-      await this.repo.update(tx, guest.id, { status: 'merged' });
+      if (!target.discountCode && guest.discountCode) await this.repo.setDiscountCode(tx, target.id, guest.discountCode);
+      await this.repo.markMerged(tx, guest.id);
     });
   }
 
   /** Deletes abandoned guest carts; returns how many. */
   purgeExpired(now = new Date()): Promise<number> {
-    return this.repo.deleteExpiredGuestCarts(now);
+    return this.repo.deleteExpiredGuestCarts(this.tx.manager, now);
   }
 
   // ---- for checkout (next issue) ----
 
-  /** Locks the owner's cart inside the caller's transaction and resolves its lines. */
+  /**
+   * Locks the owner's cart inside the caller's transaction and resolves its lines: two statements. Not one
+   * (`… FOR UPDATE OF c` over the join): after waiting for the lock, that statement would still return the lines
+   * of its older snapshot, missing what the previous lock holder changed.
+   */
   async lockForCheckout(tx: Tx, owner: CartOwner): Promise<CheckoutCart | null> {
     const cart = await this.find(owner, tx, true);
     if (!cart) return null;
-    const items = await this.repo.listItems(cart.id, tx);
-    const variants = new Map((await this.catalog.variants(items.map((i) => i.variantId), tx)).map((v) => [v.variantId, v]));
-    const lines = items.flatMap((i) => {
-      const variant = variants.get(i.variantId);
-      return variant ? [{ itemId: i.id, variant, quantity: i.quantity }] : [];
-    });
-    return { cart, lines };
+    return { cart, lines: await this.lines(tx, cart.id) };
   }
 
   /** Locks a cart row by id (completion takes cart → checkout → stock, the same order as checkout itself). */
@@ -224,50 +273,21 @@ export class CartService {
     await tx.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [cartId]);
   }
 
-  /** Empties a cart once its order exists. */
+  /** Empties a cart once its order exists (the caller holds the cart's lock). One statement. */
   async clearAfterOrder(tx: Tx, cartId: string): Promise<void> {
-    await this.repo.clear(tx, cartId);
-    await this.repo.update(tx, cartId, { discountCode: null });
+    await this.repo.empty(tx, cartId);
   }
 
   // ---- helpers ----
 
-  private async item(tx: Tx, cart: Cart, itemId: string): Promise<CartItem> {
-    const item = await this.repo.findItem(tx, cart.id, itemId);
+  private async lines(tx: Tx, cartId: string): Promise<Line[]> {
+    return (await this.repo.lines(tx, cartId)).map(lineOf);
+  }
+
+  private item(lines: Line[], itemId: string): Line {
+    const item = lines.find((l) => l.itemId === itemId);
     if (!item) throw new NotFoundError('Cart item not found', 'CART_ITEM_NOT_FOUND');
     return item;
-  }
-
-  private async assertAvailable(tx: Tx, variant: VariantInfo, quantity: number): Promise<void> {
-    const available = (await this.inventory.availability([variant.variantId], tx)).get(variant.variantId) ?? 0;
-    if (quantity > available) throw insufficient(variant, available);
-  }
-
-  private async pricedLines(cartId: string, tx?: Tx) {
-    const items = await this.repo.listItems(cartId, tx);
-    const ids = items.map((i) => i.variantId);
-    const [variants, available] = await Promise.all([this.catalog.variants(ids, tx), this.inventory.availability(ids, tx)]);
-    const byId = new Map(variants.map((v) => [v.variantId, v]));
-    return items.flatMap((i) => {
-      const v = byId.get(i.variantId);
-      if (!v) return [];
-      const avail = available.get(i.variantId) ?? 0;
-      return [
-        {
-          id: i.id,
-          productId: v.productId,
-          variantId: v.variantId,
-          sku: v.sku,
-          name: v.label,
-          unitPrice: v.price,
-          quantity: i.quantity,
-          lineTotal: v.price * i.quantity,
-          available: avail,
-          inStock: v.purchasable && avail >= i.quantity,
-          purchasable: v.purchasable,
-        },
-      ];
-    });
   }
 
   private emptyView(): CartResponse {
@@ -283,11 +303,9 @@ export class CartService {
     };
   }
 
-  /** Live prices and availability now; totals through the shared pricing function (lenient about the code). */
-  private async viewOf(cartId: string, opts: ViewOptions = {}): Promise<CartResponse> {
-    const cart = await this.repo.findById(cartId);
-    if (!cart) return this.emptyView();
-    const items = await this.pricedLines(cart.id);
+  /** Live prices and availability as read; totals through the shared pricing function (lenient about the code). */
+  private async render({ cart, lines }: WriteResult, opts: ViewOptions = {}): Promise<CartResponse> {
+    const items = lines.map(itemOf);
     const payable = items.filter((i) => i.purchasable);
     const quote = await this.pricing.quote({
       lines: payable.map((i) => ({ unitPrice: i.unitPrice, quantity: i.quantity })),

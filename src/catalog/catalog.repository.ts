@@ -28,6 +28,42 @@ export interface VariantRow {
   siblings: number;
 }
 
+/**
+ * The columns of a VariantRow, for any query over `product_variants v JOIN products p ON p.id = v.product_id`
+ * (other modules join them to their own rows: the aliases avoid the usual `id`/`name` clashes). Map a row with
+ * `variantRowOf`.
+ */
+export const VARIANT_COLUMNS = `v.id AS "variantId", v.product_id AS "productId", v.sku AS "sku", v.name AS "variantName", v.price AS "price",
+       v.active AS "variantActive", p.name AS "productName", p.active AS "productActive", p.deleted_at IS NOT NULL AS "productArchived",
+       (SELECT count(*)::int FROM product_variants s WHERE s.product_id = v.product_id) AS "siblings"`;
+
+/** A row as selected with VARIANT_COLUMNS. */
+export interface VariantColumns {
+  variantId: string;
+  productId: string;
+  sku: string;
+  variantName: string;
+  price: number;
+  variantActive: boolean;
+  productName: string;
+  productActive: boolean;
+  productArchived: boolean;
+  siblings: number;
+}
+
+export const variantRowOf = (r: VariantColumns): VariantRow => ({
+  id: r.variantId,
+  productId: r.productId,
+  sku: r.sku,
+  name: r.variantName,
+  price: r.price,
+  active: r.variantActive,
+  productName: r.productName,
+  productActive: r.productActive,
+  productArchived: r.productArchived,
+  siblings: Number(r.siblings),
+});
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
@@ -80,15 +116,13 @@ export class CatalogRepository {
 
   async variantRows(tx: Tx, ids: string[]): Promise<VariantRow[]> {
     if (!ids.length) return [];
-    const rows: Array<Omit<VariantRow, 'siblings'> & { siblings: string }> = await tx.query(
-      `SELECT v.id, v.product_id AS "productId", v.sku, v.name, v.price, v.active,
-              p.name AS "productName", p.active AS "productActive", p.deleted_at IS NOT NULL AS "productArchived",
-              (SELECT count(*) FROM product_variants s WHERE s.product_id = v.product_id) AS siblings
+    const rows: VariantColumns[] = await tx.query(
+      `SELECT ${VARIANT_COLUMNS}
          FROM product_variants v JOIN products p ON p.id = v.product_id
         WHERE v.id = ANY($1::uuid[])`,
       [ids],
     );
-    return rows.map((r) => ({ ...r, siblings: Number(r.siblings) }));
+    return rows.map(variantRowOf);
   }
 
   /** The given SKUs that already exist (compared case-insensitively), as stored. */

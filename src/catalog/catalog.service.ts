@@ -3,7 +3,7 @@ import { QueryFailedError } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors/domain-error';
 import { decodeCursor, toPage } from '../common/pagination';
 import { type Tx, TxRunner } from '../database/tx';
-import { CatalogRepository, type VariantRow } from './catalog.repository';
+import { CatalogRepository, VARIANT_COLUMNS, type VariantColumns, type VariantRow, variantRowOf } from './catalog.repository';
 import type { ProductVariant } from './product-variant.entity';
 import type { Product } from './product.entity';
 
@@ -73,6 +73,15 @@ const toInfo = (r: VariantRow): VariantInfo => ({
   price: r.price,
   purchasable: r.active && r.productActive && !r.productArchived,
 });
+
+/**
+ * For other modules' SQL that joins `product_variants v JOIN products p ON p.id = v.product_id` to their own
+ * rows (a cart's lines): select VARIANT_INFO_COLUMNS and map each row with `variantInfoOf`, so labels and
+ * `purchasable` mean exactly what `variants()` returns.
+ */
+export const VARIANT_INFO_COLUMNS = VARIANT_COLUMNS;
+export type VariantInfoColumns = VariantColumns;
+export const variantInfoOf = (r: VariantInfoColumns): VariantInfo => toInfo(variantRowOf(r));
 
 /**
  * Products and their variants: the storefront's view (active, not archived, active variants only) and the

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogModule } from '../catalog/catalog.module';
-import { InventoryModule } from '../inventory/inventory.module';
 import { PricingModule } from '../pricing/pricing.module';
 import { CartController } from './cart.controller';
 import { CartItem } from './cart-item.entity';
@@ -11,7 +10,7 @@ import { CartRepository } from './cart.repository';
 import { CartService } from './cart.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Cart, CartItem]), CatalogModule, InventoryModule, PricingModule],
+  imports: [TypeOrmModule.forFeature([Cart, CartItem]), CatalogModule, PricingModule],
   controllers: [CartController],
   providers: [CartService, CartRepository, CartJanitor],
   exports: [CartService],

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CartService } from '../cart/cart.service';
 import { DomainError } from '../common/errors/domain-error';
+import { bigintMoney } from '../database/columns';
 import type { Tx } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
@@ -26,6 +27,54 @@ export interface Completion {
 
 const stockRef = (c: Checkout) => `checkout:${c.id}`;
 
+/** A `checkouts` row as node-postgres returns it (bigint as string, jsonb parsed, timestamptz as Date). */
+interface CheckoutRow {
+  id: string;
+  cart_id: string;
+  customer_id: string;
+  session_hash: string | null;
+  order_id: string;
+  status: CheckoutStatus;
+  reservation: Checkout['reservation'];
+  payment_flow: Checkout['paymentFlow'];
+  provider: string;
+  payment_intent_id: string | null;
+  provider_session_id: string | null;
+  amount: string;
+  currency: string;
+  snapshot: Checkout['snapshot'];
+  last_payment_error: string | null;
+  expires_at: Date;
+  completed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The entity's shape without TypeORM's hydration (the same values: `amount` through the bigint transformer). */
+function toCheckout(r: CheckoutRow): Checkout {
+  return Object.assign(new Checkout(), {
+    id: r.id,
+    cartId: r.cart_id,
+    customerId: r.customer_id,
+    sessionHash: r.session_hash,
+    orderId: r.order_id,
+    status: r.status,
+    reservation: r.reservation,
+    paymentFlow: r.payment_flow,
+    provider: r.provider,
+    paymentIntentId: r.payment_intent_id,
+    providerSessionId: r.provider_session_id,
+    amount: bigintMoney.from(r.amount) as number,
+    currency: r.currency,
+    snapshot: r.snapshot,
+    lastPaymentError: r.last_payment_error,
+    expiresAt: r.expires_at,
+    completedAt: r.completed_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
 /**
  * Turns a paid checkout into its order, exactly once. Every path that learns of a payment (webhook events,
  * client confirm, any instance) comes here inside one transaction that locks cart → checkout → stock — the
@@ -44,12 +93,14 @@ export class CheckoutCompletion {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** The checkout, locked, after its cart (lock order). `null` when unknown. */
+  /**
+   * The checkout, locked, after its cart (lock order). `null` when unknown. Two statements: the cart row
+   * (found through the checkout; none when the cart was purged, as guest carts are), then the checkout.
+   */
   async lock(tx: Tx, checkoutId: string): Promise<Checkout | null> {
-    const rows: { cart_id: string }[] = await tx.query('SELECT cart_id FROM checkouts WHERE id = $1', [checkoutId]);
-    if (!rows.length) return null;
-    await this.carts.lockById(tx, rows[0].cart_id);
-    return tx.getRepository(Checkout).findOne({ where: { id: checkoutId }, lock: { mode: 'pessimistic_write' } });
+    await tx.query('SELECT 1 FROM carts WHERE id = (SELECT cart_id FROM checkouts WHERE id = $1) FOR UPDATE', [checkoutId]);
+    const rows: CheckoutRow[] = await tx.query('SELECT * FROM checkouts WHERE id = $1 FOR UPDATE', [checkoutId]);
+    return rows.length ? toCheckout(rows[0]) : null;
   }
 
   async completePaid(tx: Tx, checkoutId: string, payment: ReceivedPayment): Promise<Completion | null> {
@@ -127,9 +178,10 @@ export class CheckoutCompletion {
     if (c.status !== 'superseded') await this.carts.clearAfterOrder(tx, c.cartId);
     await this.outbox.enqueue(tx, 'email.order_confirmation', { orderId: order.id, number: order.number, email: order.email });
     if (onHold) await this.outbox.enqueue(tx, 'email.order_on_hold', { orderId: order.id, number: order.number, reasons: holds });
-    await tx.getRepository(Checkout).update(
-      { id: c.id },
-      { status: 'completed', reservation, completedAt: new Date(), paymentIntentId: c.paymentIntentId ?? payment.paymentIntentId, lastPaymentError: null },
+    await tx.query(
+      `UPDATE checkouts SET status = 'completed', reservation = $2, completed_at = now(), payment_intent_id = $3, last_payment_error = NULL, updated_at = now()
+       WHERE id = $1`,
+      [c.id, reservation, c.paymentIntentId ?? payment.paymentIntentId],
     );
     if (onHold) this.logger.warn({ orderId: order.id, checkoutId: c.id, reasons: holds }, 'Order created on hold');
     else this.logger.log({ orderId: order.id, number: order.number, checkoutId: c.id }, 'Order created from checkout');
@@ -140,7 +192,7 @@ export class CheckoutCompletion {
   async recordFailure(tx: Tx, checkoutId: string, message: string): Promise<boolean> {
     const c = await this.lock(tx, checkoutId);
     if (!c || c.status !== 'awaiting_payment') return false;
-    await tx.getRepository(Checkout).update({ id: c.id }, { lastPaymentError: message.slice(0, 500) });
+    await tx.query('UPDATE checkouts SET last_payment_error = $2, updated_at = now() WHERE id = $1', [c.id, message.slice(0, 500)]);
     return true;
   }
 
@@ -151,7 +203,11 @@ export class CheckoutCompletion {
       const lines = checkout.snapshot.pricingSnapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }));
       await this.inventory.release(tx, lines, stockRef(checkout), { reason: `Checkout ${status}` });
     }
-    await tx.getRepository(Checkout).update({ id: checkout.id }, { status, reservation: checkout.reservation === 'held' ? 'released' : checkout.reservation });
+    await tx.query('UPDATE checkouts SET status = $2, reservation = $3, updated_at = now() WHERE id = $1', [
+      checkout.id,
+      status,
+      checkout.reservation === 'held' ? 'released' : checkout.reservation,
+    ]);
     return true;
   }
 

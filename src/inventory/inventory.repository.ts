@@ -12,53 +12,32 @@ export interface Levels {
 export type NewMovement = Pick<InventoryMovement, 'variantId' | 'deltaOnHand' | 'deltaReserved' | 'kind' | 'reason' | 'reference' | 'actorId'>;
 
 /**
- * Every stock change is ONE conditional UPDATE: the condition is re-checked by PostgreSQL on the latest row
- * version after any concurrent writer commits, so there is no read-modify-write and no lost update. Each
- * returns the new levels, or `undefined` when no row matched (missing variant or condition false).
+ * The change and its ledger row in ONE statement. The UPDATE's condition is re-checked by PostgreSQL on the
+ * latest row version after any concurrent writer commits, so there is no read-modify-write and no lost update;
+ * the ledger row is written only when the UPDATE matched, so the ledger always sums to the stock row.
+ *
+ * One condition serves every kind: the new counters must keep `0 ≤ reserved ≤ on_hand` (the table's CHECKs).
+ * Reserve and decrement: `on_hand - reserved ≥ q`; release and commit: `reserved ≥ q`; restock: always;
+ * an adjustment: `on_hand + delta ≥ reserved`.
  */
+const MOVE = `WITH u AS (
+    UPDATE stock_items SET on_hand = on_hand + $2, reserved = reserved + $3, updated_at = now()
+    WHERE variant_id = $1 AND on_hand + $2 >= reserved + $3 AND reserved + $3 >= 0
+    RETURNING variant_id, on_hand, reserved),
+  m AS (
+    INSERT INTO inventory_movements (variant_id, delta_on_hand, delta_reserved, kind, reason, reference, actor_id)
+    SELECT variant_id, $2, $3, $4::varchar, $5::varchar, $6::varchar, $7::uuid FROM u)
+  SELECT on_hand, reserved FROM u`;
+
 @Injectable()
 export class InventoryRepository {
-  private async change(tx: Tx, variantId: string, set: { onHand?: string; reserved?: string }, condition: string, quantity: number): Promise<Levels | undefined> {
-    const r = await tx
-      .createQueryBuilder()
-      .update(StockItem)
-      .set({
-        ...(set.onHand ? { onHand: () => set.onHand! } : {}),
-        ...(set.reserved ? { reserved: () => set.reserved! } : {}),
-      })
-      .where(`variant_id = :variantId AND ${condition}`)
-      .setParameters({ variantId, q: quantity })
-      .returning(['onHand', 'reserved']) // property paths; the raw rows carry column names
-      .execute();
-    const row = (r.raw as { on_hand: number; reserved: number }[])[0];
-    return row ? { onHand: row.on_hand, reserved: row.reserved } : undefined;
-  }
-
-  /** Admin adjustment by a signed delta; never takes on_hand below what is reserved. */
-  adjust(tx: Tx, variantId: string, delta: number): Promise<Levels | undefined> {
-    return this.change(tx, variantId, { onHand: 'on_hand + :q' }, 'on_hand + :q >= reserved', delta);
-  }
-
-  reserve(tx: Tx, variantId: string, q: number): Promise<Levels | undefined> {
-    return this.change(tx, variantId, { reserved: 'reserved + :q' }, 'on_hand - reserved >= :q', q);
-  }
-
-  release(tx: Tx, variantId: string, q: number): Promise<Levels | undefined> {
-    return this.change(tx, variantId, { reserved: 'reserved - :q' }, 'reserved >= :q', q);
-  }
-
-  /** Reserved units leave the warehouse: both counters drop (reserved ≤ on_hand holds, so on_hand ≥ q). */
-  commit(tx: Tx, variantId: string, q: number): Promise<Levels | undefined> {
-    return this.change(tx, variantId, { onHand: 'on_hand - :q', reserved: 'reserved - :q' }, 'reserved >= :q', q);
-  }
-
-  /** Sells unreserved units directly (orders without a checkout reservation). */
-  decrement(tx: Tx, variantId: string, q: number): Promise<Levels | undefined> {
-    return this.change(tx, variantId, { onHand: 'on_hand - :q' }, 'on_hand - reserved >= :q', q);
-  }
-
-  restock(tx: Tx, variantId: string, q: number): Promise<Levels | undefined> {
-    return this.change(tx, variantId, { onHand: 'on_hand + :q' }, 'TRUE', q);
+  /**
+   * Moves one variant's counters by the movement's deltas and writes the movement, in one statement. Returns
+   * the new levels, or `undefined` when no row matched (unknown variant, or the stock is not there).
+   */
+  async move(tx: Tx, m: NewMovement): Promise<Levels | undefined> {
+    const rows: { on_hand: number; reserved: number }[] = await tx.query(MOVE, [m.variantId, m.deltaOnHand, m.deltaReserved, m.kind, m.reason, m.reference, m.actorId]);
+    return rows.length ? { onHand: rows[0].on_hand, reserved: rows[0].reserved } : undefined;
   }
 
   async insertStock(tx: Tx, rows: { variantId: string; onHand: number }[]): Promise<void> {

@@ -49,8 +49,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const toLevels = (variantId: string, l: Levels): StockLevels => ({ variantId, ...l, available: l.onHand - l.reserved });
 
 /**
- * Stock per variant and its ledger. Every change is one conditional UPDATE plus a ledger row in the same
- * transaction. The line methods take the caller's `tx`, lock rows in variant-id order (no deadlocks between
+ * Stock per variant and its ledger. Every change is one conditional UPDATE with its ledger row, in one
+ * statement. The line methods take the caller's `tx`, lock rows in variant-id order (no deadlocks between
  * two multi-line checkouts) and throw on the first line that cannot be applied, so the caller's transaction
  * rolls back as a whole.
  */
@@ -103,9 +103,8 @@ export class InventoryService {
       throw new ValidationError('delta must be a non-zero integer of at most 1000000 in absolute value');
     }
     const levels = await this.txRunner.run(async (tx) => {
-      const after = await this.repo.adjust(tx, variantId, delta);
+      const after = await this.repo.move(tx, { variantId, deltaOnHand: delta, deltaReserved: 0, kind: 'adjustment', reason, reference: null, actorId });
       if (!after) throw await this.failure(tx, 'adjust', { variantId, quantity: delta });
-      await this.repo.insertMovements(tx, [{ variantId, deltaOnHand: delta, deltaReserved: 0, kind: 'adjustment', reason, reference: null, actorId }]);
       return toLevels(variantId, after);
     });
     this.logger.log({ variantId, delta, onHand: levels.onHand, actorId }, 'Stock adjusted');
@@ -172,24 +171,21 @@ export class InventoryService {
     return toPage(await this.repo.movements(tx, variantId, limit, after), limit);
   }
 
+  /** One statement per line (the change with its ledger row), in variant-id order: the fixed lock order. */
   private async apply(tx: Tx, kind: LineKind, lines: StockLine[], reference: string, opts: MovementOptions = {}): Promise<void> {
-    const merged = mergeLines(lines);
-    for (const line of merged) {
-      if (!(await this.repo[kind](tx, line.variantId, line.quantity))) throw await this.failure(tx, kind, line);
-    }
     const d = DELTAS[kind];
-    await this.repo.insertMovements(
-      tx,
-      merged.map((l) => ({
-        variantId: l.variantId,
-        deltaOnHand: d.onHand * l.quantity,
-        deltaReserved: d.reserved * l.quantity,
+    for (const line of mergeLines(lines)) {
+      const moved = await this.repo.move(tx, {
+        variantId: line.variantId,
+        deltaOnHand: d.onHand * line.quantity,
+        deltaReserved: d.reserved * line.quantity,
         kind: kind satisfies MovementKind,
         reason: opts.reason ?? DEFAULT_REASON[kind],
         reference,
         actorId: opts.actorId ?? null,
-      })),
-    );
+      });
+      if (!moved) throw await this.failure(tx, kind, line);
+    }
   }
 
   /** Why a conditional UPDATE matched no row: the variant is unknown, or the stock is not there. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { In, type SelectQueryBuilder } from 'typeorm';
 import type { Keyset } from '../common/pagination';
+import { bigintMoney } from '../database/columns';
 import type { Tx } from '../database/tx';
 import { OrderHistory } from './order-history.entity';
 import { OrderItem } from './order-item.entity';
@@ -103,6 +104,69 @@ export class OrdersRepository {
   }
 
   /**
+   * Inserts a new order (its number from the sequence) with its first history entries, in one statement,
+   * and returns the row as written. The entries are stamped by the database clock, 1 ms apart in the order
+   * given, so `ORDER BY at` keeps their order; later entries go through `appendAfterLast`.
+   */
+  async insertWithHistory(tx: Tx, o: NewOrderRow, history: { status: OrderStatus; actor: string; note: string | null }[]): Promise<Order> {
+    const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+    const rows: OrderRow[] = await tx.query(INSERT_ORDER, [
+      o.id,
+      o.checkoutId,
+      o.customerId,
+      o.email,
+      o.status,
+      o.paymentStatus,
+      o.paymentMethod,
+      o.currency,
+      o.subtotal,
+      o.discount,
+      o.discountCode,
+      o.discountId,
+      o.shipping,
+      o.tax,
+      o.taxRateBps,
+      o.total,
+      o.amountPaid,
+      json(o.shippingAddress),
+      json(o.billingAddress),
+      json(o.deliveryMethod),
+      o.notes,
+      o.paymentIntentId,
+      history.map((h) => h.status),
+      history.map((h) => h.actor),
+      history.map((h) => h.note),
+    ]);
+    return toOrder(rows[0]);
+  }
+
+  /** An order's lines, in one multi-row INSERT. */
+  async insertItems(tx: Tx, orderId: string, lines: Omit<OrderItem, 'id' | 'orderId' | 'order'>[]): Promise<void> {
+    await tx.query(INSERT_ITEMS, [
+      orderId,
+      lines.map((l) => l.productId),
+      lines.map((l) => l.variantId),
+      lines.map((l) => l.productName),
+      lines.map((l) => l.sku),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.unitPrice),
+      lines.map((l) => l.totalPrice),
+    ]);
+  }
+
+  /** One order with its lines (by product name, SKU) and history (by time), in one query; `null` when unknown. */
+  async findWithDetails(tx: Tx, id: string): Promise<{ order: Order; items: OrderItem[]; history: OrderHistory[] } | null> {
+    const rows: (OrderRow & { items: ItemJson[]; history: HistoryJson[] })[] = await tx.query(SELECT_WITH_DETAILS, [id]);
+    if (!rows.length) return null;
+    const r = rows[0];
+    return {
+      order: toOrder(r),
+      items: r.items.map((i) => Object.assign(new OrderItem(), { ...i, orderId: r.id, totalPrice: bigintMoney.from(i.totalPrice) as number })),
+      history: r.history.map((h) => Object.assign(new OrderHistory(), { ...h, orderId: r.id, at: new Date(h.at) })),
+    };
+  }
+
+  /**
    * Appends a history entry stamped after every earlier entry of the order (the database clock, but never
    * before the previous entry), so `ORDER BY at` is the order in which the serialized changes happened.
    */
@@ -166,3 +230,109 @@ export class OrdersRepository {
     return qb;
   }
 }
+
+/** The columns of a new order (everything but what the database fills in). */
+export type NewOrderRow = Omit<Order, 'number' | 'amountRefunded' | 'trackingNumber' | 'archivedAt' | 'createdAt' | 'updatedAt' | 'customer' | 'items' | 'history'>;
+
+/** An `orders` row as node-postgres returns it (bigint as string, jsonb parsed, timestamptz as Date). */
+interface OrderRow {
+  id: string;
+  number: string;
+  customer_id: string;
+  checkout_id: string | null;
+  email: string;
+  status: OrderStatus;
+  payment_status: Order['paymentStatus'];
+  payment_method: Order['paymentMethod'];
+  currency: string;
+  subtotal: string;
+  discount: string;
+  discount_code: string | null;
+  discount_id: string | null;
+  shipping: string;
+  tax: string;
+  tax_rate_bps: number;
+  total: string;
+  amount_paid: string;
+  amount_refunded: string;
+  shipping_address: Order['shippingAddress'];
+  billing_address: Order['billingAddress'];
+  delivery_method: Order['deliveryMethod'];
+  notes: string | null;
+  tracking_number: string | null;
+  payment_intent_id: string | null;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+type ItemJson = Omit<OrderItem, 'orderId' | 'order' | 'totalPrice'> & { totalPrice: string };
+type HistoryJson = Omit<OrderHistory, 'orderId' | 'order' | 'at'> & { at: number };
+
+const money = (v: string) => bigintMoney.from(v) as number;
+
+/** The entity as TypeORM would hydrate it (money through the bigint transformer), without TypeORM. */
+function toOrder(r: OrderRow): Order {
+  return Object.assign(new Order(), {
+    id: r.id,
+    number: r.number,
+    customerId: r.customer_id,
+    checkoutId: r.checkout_id,
+    email: r.email,
+    status: r.status,
+    paymentStatus: r.payment_status,
+    paymentMethod: r.payment_method,
+    currency: r.currency,
+    subtotal: money(r.subtotal),
+    discount: money(r.discount),
+    discountCode: r.discount_code,
+    discountId: r.discount_id,
+    shipping: money(r.shipping),
+    tax: money(r.tax),
+    taxRateBps: r.tax_rate_bps,
+    total: money(r.total),
+    amountPaid: money(r.amount_paid),
+    amountRefunded: money(r.amount_refunded),
+    shippingAddress: r.shipping_address,
+    billingAddress: r.billing_address,
+    deliveryMethod: r.delivery_method,
+    notes: r.notes,
+    trackingNumber: r.tracking_number,
+    paymentIntentId: r.payment_intent_id,
+    archivedAt: r.archived_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
+/** The order and its first history entries: one clock reading (a WITH query runs once), then 1 ms per entry. */
+const INSERT_ORDER = `WITH o AS (
+    INSERT INTO orders (id, number, checkout_id, customer_id, email, status, payment_status, payment_method, currency,
+      subtotal, discount, discount_code, discount_id, shipping, tax, tax_rate_bps, total, amount_paid,
+      shipping_address, billing_address, delivery_method, notes, payment_intent_id)
+    VALUES ($1, 'ORD-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, $3, $4, $5, $6, $7, $8,
+      $9, $10, $11, $12, $13, $14, $15, $16, $17,
+      $18::jsonb, $19::jsonb, $20::jsonb, $21, $22)
+    RETURNING *),
+  clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS t),
+  h AS (
+    INSERT INTO order_history (order_id, status, actor, note, at)
+    SELECT o.id, e.status, e.actor, e.note, clock.t + (e.n - 1) * interval '1 millisecond'
+    FROM o, clock, unnest($23::varchar[], $24::varchar[], $25::text[]) WITH ORDINALITY AS e(status, actor, note, n))
+  SELECT * FROM o`;
+
+// The table name is quoted as TypeORM writes it: test/e2e/faults.e2e-spec.ts finds this statement by its text.
+const INSERT_ITEMS = `INSERT INTO "order_items" (order_id, product_id, variant_id, product_name, sku, quantity, unit_price, total_price)
+  SELECT $1::uuid, * FROM unnest($2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::int[], $8::bigint[])`;
+
+const SELECT_WITH_DETAILS = `SELECT o.*,
+    (SELECT coalesce(json_agg(json_build_object(
+        'id', i.id, 'productId', i.product_id, 'variantId', i.variant_id, 'productName', i.product_name, 'sku', i.sku,
+        'quantity', i.quantity, 'unitPrice', i.unit_price, 'totalPrice', i.total_price::text)
+      ORDER BY i.product_name, i.sku, i.id), '[]')
+     FROM order_items i WHERE i.order_id = o.id) AS items,
+    (SELECT coalesce(json_agg(json_build_object(
+        'id', h.id, 'status', h.status, 'actor', h.actor, 'note', h.note, 'at', floor(extract(epoch FROM h.at) * 1000))
+      ORDER BY h.at, h.id), '[]')
+     FROM order_history h WHERE h.order_id = o.id) AS history
+  FROM orders o WHERE o.id = $1`;

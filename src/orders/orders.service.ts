@@ -146,20 +146,14 @@ export class OrdersService {
    */
   async create(tx: Tx, o: NewOrder): Promise<Order> {
     const { lines, history, ...row } = o;
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(OrderEntity)
-      .values({ ...row, number: () => `'ORD-' || lpad(nextval('order_number_seq')::text, 6, '0')` })
-      .execute();
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(OrderItem)
-      .values(lines.map((l) => ({ orderId: o.id, ...l })))
-      .execute();
-    await this.appendHistory(tx, o.id, history);
-    return tx.getRepository(OrderEntity).findOneByOrFail({ id: o.id });
+    // Two statements: the order with its history (returned as written, no re-read), then its lines.
+    const order = await this.repo.insertWithHistory(
+      tx,
+      row,
+      history.map((e) => ({ status: e.status, actor: e.actor, note: e.note ?? null })),
+    );
+    await this.repo.insertItems(tx, o.id, lines);
+    return order;
   }
 
   /** Appends entries in order, each stamped by the database clock after every earlier entry of the order. */
@@ -167,16 +161,11 @@ export class OrdersService {
     for (const e of entries) await this.repo.appendAfterLast(tx, orderId, { status: e.status, actor: e.actor, note: e.note ?? null });
   }
 
-  /** An order with its lines and history; 404 unless it belongs to `customerId` (when given). */
+  /** An order with its lines and history (one query); 404 unless it belongs to `customerId` (when given). */
   async view(id: string, opts: { customerId?: string; tx?: Tx } = {}): Promise<OrderView> {
-    const tx = opts.tx ?? this.txRunner.manager;
-    const order = await tx.getRepository(OrderEntity).findOneBy({ id });
-    if (!order || (opts.customerId && order.customerId !== opts.customerId) || (opts.customerId && order.archivedAt)) throw orderNotFound();
-    const [items, history] = await Promise.all([
-      tx.getRepository(OrderItem).find({ where: { orderId: id }, order: { productName: 'ASC', sku: 'ASC' } }),
-      tx.getRepository(OrderHistory).find({ where: { orderId: id }, order: { at: 'ASC', id: 'ASC' } }),
-    ]);
-    return toView(order, items, history);
+    const found = await this.repo.findWithDetails(opts.tx ?? this.txRunner.manager, id);
+    if (!found || (opts.customerId && (found.order.customerId !== opts.customerId || found.order.archivedAt))) throw orderNotFound();
+    return toView(found.order, found.items, found.history);
   }
 
   findByCheckout(checkoutId: string, tx: Tx = this.txRunner.manager): Promise<Order | null> {

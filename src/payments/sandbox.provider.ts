@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { bigintMoney } from '../database/columns';
 import type {
   CreatedIntent,
   CreatedSession,
@@ -38,10 +39,17 @@ export class SandboxProvider implements PaymentProvider {
     return this.ds.getRepository(SandboxObject);
   }
 
-  /** Inserts unless the idempotency key was used; either way returns the key's object. */
+  /** Inserts unless the idempotency key was used; either way returns the key's object (one statement unless it was used). */
   private async upsert(row: Omit<SandboxObject, 'createdAt' | 'updatedAt' | 'amountRefunded'>): Promise<SandboxObject> {
-    await this.repo.createQueryBuilder().insert().values(row).orIgnore().execute();
-    return this.repo.findOneByOrFail({ idempotencyKey: row.idempotencyKey });
+    const inserted: SandboxRow[] = await this.ds.query(
+      `INSERT INTO sandbox_payment_objects (id, kind, idempotency_key, amount, currency, status, metadata, payment_intent_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+      [row.id, row.kind, row.idempotencyKey, row.amount, row.currency, row.status, JSON.stringify(row.metadata), row.paymentIntentId, row.expiresAt],
+    );
+    if (inserted.length) return toSandboxObject(inserted[0]);
+    const [existing]: SandboxRow[] = await this.ds.query('SELECT * FROM sandbox_payment_objects WHERE idempotency_key = $1', [row.idempotencyKey]);
+    if (!existing) throw new Error(`Sandbox object with idempotency key ${row.idempotencyKey} vanished`);
+    return toSandboxObject(existing);
   }
 
   private async get(id: string, kind: SandboxObject['kind']): Promise<SandboxObject> {
@@ -114,40 +122,92 @@ export class SandboxProvider implements PaymentProvider {
 
   // ---- sandbox-only operations (the sandbox controller) ----
 
-  /** Moves an intent to succeeded or failed; `null` when it was not in a payable state. */
+  /**
+   * Moves an intent to succeeded or failed; `null` when it was not in a payable state. One conditional UPDATE;
+   * only when it matches nothing does a second statement tell an unknown id (404) from a wrong state.
+   */
   async settleIntent(id: string, outcome: 'succeeded' | 'failed'): Promise<SandboxObject | null> {
-    await this.mustExist(id, 'payment_intent');
     const status = outcome === 'succeeded' ? 'succeeded' : 'requires_payment_method';
     const payable = outcome === 'succeeded' ? ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing'] : ['requires_payment_method'];
-    const r = await this.repo
-      .createQueryBuilder()
-      .update()
-      .set({ status })
-      .where('id = :id AND status IN (:...payable)', { id, payable })
-      .execute();
-    return r.affected ? this.get(id, 'payment_intent') : null;
+    const [rows] = (await this.ds.query(
+      `UPDATE sandbox_payment_objects SET status = $3, updated_at = now()
+       WHERE id = $1 AND kind = 'payment_intent' AND status = ANY($2::varchar[]) RETURNING *`,
+      [id, payable, status],
+    )) as [SandboxRow[], number];
+    if (rows.length) return toSandboxObject(rows[0]);
+    await this.mustExist(id, 'payment_intent');
+    return null;
   }
 
-  /** Completes (pays) or expires an open session; `null` when it was not open. */
+  /** Completes (pays) or expires an open session, and its intent in the same statement; `null` when it was not open. */
   async settleSession(id: string, outcome: 'complete' | 'expired'): Promise<SandboxObject | null> {
-    const s = await this.mustExist(id, 'checkout_session');
-    const r = await this.repo.update({ id, status: 'open' }, { status: outcome });
-    if (!r.affected) return null;
-    if (outcome === 'complete' && s.paymentIntentId) await this.repo.update({ id: s.paymentIntentId }, { status: 'succeeded' });
-    if (outcome === 'expired' && s.paymentIntentId) await this.repo.update({ id: s.paymentIntentId, status: 'requires_payment_method' }, { status: 'canceled' });
-    return this.get(id, 'checkout_session');
+    const rows: SandboxRow[] = await this.ds.query(outcome === 'complete' ? COMPLETE_SESSION : EXPIRE_SESSION, [id]);
+    if (rows.length) return toSandboxObject(rows[0]);
+    await this.mustExist(id, 'checkout_session');
+    return null;
   }
 
   /** For the sandbox's own routes: an unknown id is the caller's mistake (404), not a provider failure. */
-  private async mustExist(id: string, kind: SandboxObject['kind']): Promise<SandboxObject> {
-    const o = await this.repo.findOneBy({ id, kind });
-    if (!o) throw new NotFoundError('No such sandbox payment', 'PAYMENT_NOT_FOUND');
-    return o;
+  private async mustExist(id: string, kind: SandboxObject['kind']): Promise<void> {
+    const rows: unknown[] = await this.ds.query('SELECT 1 FROM sandbox_payment_objects WHERE id = $1 AND kind = $2', [id, kind]);
+    if (!rows.length) throw new NotFoundError('No such sandbox payment', 'PAYMENT_NOT_FOUND');
   }
 
   findObject(id: string): Promise<SandboxObject | null> {
     return this.repo.findOneBy({ id });
   }
+}
+
+/**
+ * A session leaves `open` and, in the same statement, its intent follows: paid with the session, or cancelled
+ * when the session expires before payment. The final SELECT returns the session as updated.
+ */
+const COMPLETE_SESSION = `WITH s AS (
+    UPDATE sandbox_payment_objects SET status = 'complete', updated_at = now()
+    WHERE id = $1 AND kind = 'checkout_session' AND status = 'open' RETURNING *),
+  i AS (
+    UPDATE sandbox_payment_objects p SET status = 'succeeded', updated_at = now()
+    FROM s WHERE p.id = s.payment_intent_id)
+  SELECT * FROM s`;
+const EXPIRE_SESSION = `WITH s AS (
+    UPDATE sandbox_payment_objects SET status = 'expired', updated_at = now()
+    WHERE id = $1 AND kind = 'checkout_session' AND status = 'open' RETURNING *),
+  i AS (
+    UPDATE sandbox_payment_objects p SET status = 'canceled', updated_at = now()
+    FROM s WHERE p.id = s.payment_intent_id AND p.status = 'requires_payment_method')
+  SELECT * FROM s`;
+
+/** A `sandbox_payment_objects` row as node-postgres returns it (bigint as string). */
+interface SandboxRow {
+  id: string;
+  kind: SandboxObject['kind'];
+  idempotency_key: string;
+  amount: string;
+  currency: string;
+  status: string;
+  metadata: SandboxObject['metadata'];
+  payment_intent_id: string | null;
+  expires_at: Date | null;
+  amount_refunded: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toSandboxObject(r: SandboxRow): SandboxObject {
+  return {
+    id: r.id,
+    kind: r.kind,
+    idempotencyKey: r.idempotency_key,
+    amount: bigintMoney.from(r.amount) as number,
+    currency: r.currency,
+    status: r.status,
+    metadata: r.metadata,
+    paymentIntentId: r.payment_intent_id,
+    expiresAt: r.expires_at,
+    amountRefunded: bigintMoney.from(r.amount_refunded) as number,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 export function intentState(o: SandboxObject): IntentState {

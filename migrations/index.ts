@@ -7,6 +7,7 @@ import { OrdersAdmin1764000005000 } from './1764000005000-orders-admin';
 import { Claims1764000006000 } from './1764000006000-claims';
 import { Idempotency1764000007000 } from './1764000007000-idempotency';
 import { OrderCounts1764000008000 } from './1764000008000-order-counts';
+import { OrderItemBigintCheck1764000009000 } from './1764000009000-order-item-bigint-check';
 
 // Every migration, in order (one per line). A new migration file must be added here.
 export const MIGRATIONS: Function[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   Claims1764000006000,
   Idempotency1764000007000,
   OrderCounts1764000008000,
+  OrderItemBigintCheck1764000009000,
 ];

@@ -268,11 +268,6 @@ export class CartService {
     return { cart, lines: await this.lines(tx, cart.id) };
   }
 
-  /** Locks a cart row by id (completion takes cart → checkout → stock, the same order as checkout itself). */
-  async lockById(tx: Tx, cartId: string): Promise<void> {
-    await tx.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [cartId]);
-  }
-
   /** Empties a cart once its order exists (the caller holds the cart's lock). One statement. */
   async clearAfterOrder(tx: Tx, cartId: string): Promise<void> {
     await this.repo.empty(tx, cartId);

@@ -6,7 +6,7 @@ import { Order } from './order.entity';
 @Entity('order_items')
 @Index('order_items_order_id_idx', ['orderId'])
 @Check('order_items_quantity_check', `"quantity" > 0`)
-@Check('order_items_amounts_check', `"unit_price" >= 0 AND "total_price" = "unit_price" * "quantity"`)
+@Check('order_items_amounts_check', `"unit_price" >= 0 AND "total_price" = "unit_price"::bigint * "quantity"`)
 export class OrderItem {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'uuid' }) orderId: string;

@@ -42,6 +42,14 @@ describe('direct orders (POST /api/orders, /pay)', () => {
     expect(await count(t, 'discount_redemptions')).toBe(1);
   });
 
+  it('a line total above 2^31 - 1 minor units is stored (the line check multiplies in 64 bits)', async () => {
+    const { auth } = await signedIn(t);
+    const p = await createProduct(t, { variants: [{ price: 10_000_000, stock: 500 }] });
+    const res = await place(auth, { items: [{ variantId: p.variants[0]!.id, quantity: 300 }], shippingAddress: ADDRESS }).expect(201);
+    expect(res.body.order.items[0]).toMatchObject({ quantity: 300, unitPrice: 10_000_000, totalPrice: 3_000_000_000 });
+    expect(res.body.order.subtotal).toBe(3_000_000_000);
+  });
+
   it('errors: no items, unknown product, too many, no token — and nothing changes', async () => {
     const { auth } = await signedIn(t);
     const p = await createProduct(t, { variants: [{ price: 1000, stock: 2 }] });

@@ -25,8 +25,12 @@ export class OrderCounts1764000008000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION order_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM order_counts_bump(OLD.status, -1); END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM order_counts_bump(NEW.status, 1); END IF;
+        IF TG_OP = 'INSERT' THEN PERFORM order_counts_bump(NEW.status, 1);
+        ELSIF TG_OP = 'DELETE' THEN PERFORM order_counts_bump(OLD.status, -1);
+        -- A status change touches two counters: always in status order, so opposite changes cannot deadlock.
+        ELSIF OLD.status < NEW.status THEN PERFORM order_counts_bump(OLD.status, -1); PERFORM order_counts_bump(NEW.status, 1);
+        ELSE PERFORM order_counts_bump(NEW.status, 1); PERFORM order_counts_bump(OLD.status, -1);
+        END IF;
         RETURN NULL;
       END $$`);
     await q.query(`CREATE TRIGGER orders_count AFTER INSERT OR DELETE ON orders FOR EACH ROW EXECUTE FUNCTION order_counts_track()`);

@@ -148,13 +148,14 @@ export class CartService {
       owner,
       async (tx, cart) => {
         // By productId: the catalog decides which variant (one active variant, else VARIANT_REQUIRED).
-        const variantId = ref.variantId ?? (await this.catalog.resolveVariant(ref, tx)).variantId;
+        // Ids are compared as strings below: lowercase, as PostgreSQL returns uuids (clients may send uppercase).
+        const variantId = (ref.variantId ?? (await this.catalog.resolveVariant(ref, tx)).variantId).toLowerCase();
         const rows = await this.repo.lines(tx, cart.id, variantId);
         const lines = rows.filter((r) => r.itemId !== null).map(lineOf);
         const row = rows.find((r) => r.variantId === variantId);
         const variant = row && variantInfoOf(row);
         // The same rule as CatalogService.resolveVariant.
-        if (!row || !variant?.purchasable || (ref.productId && variant.productId !== ref.productId)) throw variantNotFound();
+        if (!row || !variant?.purchasable || (ref.productId && variant.productId !== ref.productId.toLowerCase())) throw variantNotFound();
         const existing = lines.find((l) => l.variant.variantId === variantId);
         if (!existing && lines.length >= MAX_LINES) throw new ValidationError(`A cart holds at most ${MAX_LINES} different items`, 'CART_FULL');
         const quantityNow = (existing?.quantity ?? 0) + quantity;
@@ -280,7 +281,8 @@ export class CartService {
   }
 
   private item(lines: Line[], itemId: string): Line {
-    const item = lines.find((l) => l.itemId === itemId);
+    const id = itemId.toLowerCase();
+    const item = lines.find((l) => l.itemId === id);
     if (!item) throw new NotFoundError('Cart item not found', 'CART_ITEM_NOT_FOUND');
     return item;
   }

@@ -28,6 +28,10 @@ export interface Completion {
 const stockRef = (c: Checkout) => `checkout:${c.id}`;
 
 /** A `checkouts` row as node-postgres returns it (bigint as string, jsonb parsed, timestamptz as Date). */
+// Named columns, never `*`: a prepared statement's result columns must not change when a migration adds one.
+const CHECKOUT_COLUMNS = `id, cart_id, customer_id, session_hash, order_id, status, reservation, payment_flow, provider, payment_intent_id,
+  provider_session_id, amount, currency, snapshot, last_payment_error, expires_at, completed_at, created_at, updated_at`;
+
 interface CheckoutRow {
   id: string;
   cart_id: string;
@@ -99,7 +103,7 @@ export class CheckoutCompletion {
    */
   async lock(tx: Tx, checkoutId: string): Promise<Checkout | null> {
     await tx.query('SELECT 1 FROM carts WHERE id = (SELECT cart_id FROM checkouts WHERE id = $1) FOR UPDATE', [checkoutId]);
-    const rows: CheckoutRow[] = await tx.query('SELECT * FROM checkouts WHERE id = $1 FOR UPDATE', [checkoutId]);
+    const rows: CheckoutRow[] = await tx.query(`SELECT ${CHECKOUT_COLUMNS} FROM checkouts WHERE id = $1 FOR UPDATE`, [checkoutId]);
     return rows.length ? toCheckout(rows[0]) : null;
   }
 

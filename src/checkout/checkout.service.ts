@@ -4,6 +4,7 @@ import { CartService, type CheckoutCart } from '../cart/cart.service';
 import type { AuthUser } from '../common/auth/auth.decorators';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { bigintMoney } from '../database/columns';
 import type { Customer } from '../customers/customer.entity';
 import { CustomersService } from '../customers/customers.service';
 import { type Tx, TxRunner } from '../database/tx';
@@ -239,7 +240,7 @@ export class CheckoutService {
       paymentFlow: r.payment_flow,
       paymentIntentId: r.payment_intent_id,
       providerSessionId: r.provider_session_id,
-      amount: Number(r.amount),
+      amount: bigintMoney.from(r.amount) as number,
       currency: r.currency,
       lastPaymentError: r.last_payment_error,
       expiresAt: r.expires_at,

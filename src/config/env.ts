@@ -51,7 +51,8 @@ export class EnvDto {
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\/[^,]+(,\s*postgres(ql)?:\/\/[^,]+)*$/, { message: 'DATABASE_REPLICA_URLS must be comma-separated postgres:// URLs' })
   DATABASE_REPLICA_URLS?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  /** At least 2: the outbox worker composes an email on one connection while its batch holds another. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(200)
   DATABASE_POOL_SIZE = 10;
 
   /** Send parameterised queries as named prepared statements. Off for PgBouncer in transaction mode before 1.21. */

@@ -305,6 +305,11 @@ function toOrder(r: OrderRow): Order {
   });
 }
 
+// Named columns, never `*`: a prepared statement's result columns must not change when a migration adds one.
+const ORDER_COLUMNS = `id, number, customer_id, checkout_id, email, status, payment_status, payment_method, currency, subtotal, discount,
+  discount_code, discount_id, shipping, tax, tax_rate_bps, total, amount_paid, amount_refunded, shipping_address, billing_address,
+  delivery_method, notes, tracking_number, payment_intent_id, archived_at, created_at, updated_at`;
+
 /** The order and its first history entries: one clock reading (a WITH query runs once), then 1 ms per entry. */
 const INSERT_ORDER = `WITH o AS (
     INSERT INTO orders (id, number, checkout_id, customer_id, email, status, payment_status, payment_method, currency,
@@ -313,7 +318,7 @@ const INSERT_ORDER = `WITH o AS (
     VALUES ($1, 'ORD-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, $3, $4, $5, $6, $7, $8,
       $9, $10, $11, $12, $13, $14, $15, $16, $17,
       $18::jsonb, $19::jsonb, $20::jsonb, $21, $22)
-    RETURNING *),
+    RETURNING ${ORDER_COLUMNS}),
   clock AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS t),
   h AS (
     INSERT INTO order_history (order_id, status, actor, note, at)
@@ -325,7 +330,7 @@ const INSERT_ORDER = `WITH o AS (
 const INSERT_ITEMS = `INSERT INTO "order_items" (order_id, product_id, variant_id, product_name, sku, quantity, unit_price, total_price)
   SELECT $1::uuid, * FROM unnest($2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::int[], $8::bigint[])`;
 
-const SELECT_WITH_DETAILS = `SELECT o.*,
+const SELECT_WITH_DETAILS = `SELECT ${ORDER_COLUMNS.replace(/(\w+)/g, 'o.$1')},
     (SELECT coalesce(json_agg(json_build_object(
         'id', i.id, 'productId', i.product_id, 'variantId', i.variant_id, 'productName', i.product_name, 'sku', i.sku,
         'quantity', i.quantity, 'unitPrice', i.unit_price, 'totalPrice', i.total_price::text)

@@ -43,11 +43,11 @@ export class SandboxProvider implements PaymentProvider {
   private async upsert(row: Omit<SandboxObject, 'createdAt' | 'updatedAt' | 'amountRefunded'>): Promise<SandboxObject> {
     const inserted: SandboxRow[] = await this.ds.query(
       `INSERT INTO sandbox_payment_objects (id, kind, idempotency_key, amount, currency, status, metadata, payment_intent_id, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${SANDBOX_COLUMNS}`,
       [row.id, row.kind, row.idempotencyKey, row.amount, row.currency, row.status, JSON.stringify(row.metadata), row.paymentIntentId, row.expiresAt],
     );
     if (inserted.length) return toSandboxObject(inserted[0]);
-    const [existing]: SandboxRow[] = await this.ds.query('SELECT * FROM sandbox_payment_objects WHERE idempotency_key = $1', [row.idempotencyKey]);
+    const [existing]: SandboxRow[] = await this.ds.query(`SELECT ${SANDBOX_COLUMNS} FROM sandbox_payment_objects WHERE idempotency_key = $1`, [row.idempotencyKey]);
     if (!existing) throw new Error(`Sandbox object with idempotency key ${row.idempotencyKey} vanished`);
     return toSandboxObject(existing);
   }
@@ -131,7 +131,7 @@ export class SandboxProvider implements PaymentProvider {
     const payable = outcome === 'succeeded' ? ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing'] : ['requires_payment_method'];
     const [rows] = (await this.ds.query(
       `UPDATE sandbox_payment_objects SET status = $3, updated_at = now()
-       WHERE id = $1 AND kind = 'payment_intent' AND status = ANY($2::varchar[]) RETURNING *`,
+       WHERE id = $1 AND kind = 'payment_intent' AND status = ANY($2::varchar[]) RETURNING ${SANDBOX_COLUMNS}`,
       [id, payable, status],
     )) as [SandboxRow[], number];
     if (rows.length) return toSandboxObject(rows[0]);
@@ -158,26 +158,30 @@ export class SandboxProvider implements PaymentProvider {
   }
 }
 
+// Named columns, never `*`: a prepared statement's result columns must not change when a migration adds one.
+const SANDBOX_COLUMNS = 'id, kind, idempotency_key, amount, currency, status, metadata, payment_intent_id, expires_at, amount_refunded, created_at, updated_at';
+
 /**
  * A session leaves `open` and, in the same statement, its intent follows: paid with the session, or cancelled
  * when the session expires before payment. The final SELECT returns the session as updated.
  */
 const COMPLETE_SESSION = `WITH s AS (
     UPDATE sandbox_payment_objects SET status = 'complete', updated_at = now()
-    WHERE id = $1 AND kind = 'checkout_session' AND status = 'open' RETURNING *),
+    WHERE id = $1 AND kind = 'checkout_session' AND status = 'open' RETURNING ${SANDBOX_COLUMNS}),
   i AS (
     UPDATE sandbox_payment_objects p SET status = 'succeeded', updated_at = now()
     FROM s WHERE p.id = s.payment_intent_id)
   SELECT * FROM s`;
 const EXPIRE_SESSION = `WITH s AS (
     UPDATE sandbox_payment_objects SET status = 'expired', updated_at = now()
-    WHERE id = $1 AND kind = 'checkout_session' AND status = 'open' RETURNING *),
+    WHERE id = $1 AND kind = 'checkout_session' AND status = 'open' RETURNING ${SANDBOX_COLUMNS}),
   i AS (
     UPDATE sandbox_payment_objects p SET status = 'canceled', updated_at = now()
     FROM s WHERE p.id = s.payment_intent_id AND p.status = 'requires_payment_method')
   SELECT * FROM s`;
 
 /** A `sandbox_payment_objects` row as node-postgres returns it (bigint as string). */
+
 interface SandboxRow {
   id: string;
   kind: SandboxObject['kind'];

@@ -156,4 +156,16 @@ describe('cart writes', () => {
     expect(fewer.body.cart).toMatchObject({ itemCount: 0, items: [{ quantity: 1, purchasable: false }] });
     await answersAsGet(g, fewer);
   });
+
+  it('takes ids in upper case, as the validators do: the same variant line and the same item', async () => {
+    const p = await createProduct(t, { variants: [{ price: 100, stock: 10 }] });
+    const id = p.variants[0]!.id;
+    const first = await add({}, { variantId: id.toUpperCase(), quantity: 1 }).expect(201);
+    const g = { 'x-session-id': first.body.sessionId as string };
+    const again = await add(g, { variantId: id.toUpperCase(), productId: p.id.toUpperCase(), quantity: 2 }).expect(201);
+    expect(again.body.cart.items).toEqual([expect.objectContaining({ variantId: id, quantity: 3 })]);
+    const line = again.body.cart.items[0].id as string;
+    expect((await patch(g, line.toUpperCase(), 5).expect(200)).body.cart.items[0]).toMatchObject({ id: line, quantity: 5 });
+    expect((await remove(g, line.toUpperCase()).expect(200)).body.cart.items).toEqual([]);
+  });
 });

@@ -55,6 +55,40 @@ export class CartRepository {
   }
 
   /**
+   * A new guest cart with its first line, in one statement. No transaction or lock is needed: nobody else
+   * knows the session yet.
+   */
+  async createForSessionWithItem(tx: Tx, sessionHash: string, expiresAt: Date, variantId: string, quantity: number): Promise<{ cart: Cart; itemId: string }> {
+    const [row] = (await tx.query(
+      `WITH c AS (INSERT INTO carts (session_hash, expires_at) VALUES ($1, $2) RETURNING ${CART_COLUMNS}),
+            i AS (INSERT INTO cart_items (cart_id, variant_id, quantity) SELECT c.id, $3, $4 FROM c RETURNING id)
+       SELECT c.*, i.id AS "itemId" FROM c, i`,
+      [sessionHash, expiresAt, variantId, quantity],
+    )) as (Cart & { itemId: string })[];
+    const { itemId, ...cart } = row!;
+    return { cart, itemId };
+  }
+
+  /**
+   * Adds `quantity` to a line (creating it), unless that takes it past `max`; one statement that holds the
+   * cart's row lock while it runs (so it waits for a checkout or a merge of this cart, then sees its result:
+   * a cart no longer active gets nothing). Returns the line's id, stored quantity and place in (created_at, id)
+   * order, or null when nothing was written.
+   */
+  async addQuantity(tx: Tx, cartId: string, variantId: string, quantity: number, max: number): Promise<{ id: string; quantity: number; position: number } | null> {
+    const rows = (await tx.query(
+      `WITH c AS (SELECT id FROM carts WHERE id = $1 AND status = 'active' FOR UPDATE)
+       INSERT INTO cart_items (cart_id, variant_id, quantity) SELECT c.id, $2, $3 FROM c
+       ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, updated_at = now()
+         WHERE cart_items.quantity + EXCLUDED.quantity <= $4
+       RETURNING id, quantity, (SELECT count(*)::int FROM cart_items o
+                                 WHERE o.cart_id = $1 AND (o.created_at, o.id) < (cart_items.created_at, cart_items.id)) AS position`,
+      [cartId, variantId, quantity, max],
+    )) as { id: string; quantity: number; position: number }[];
+    return rows[0] ?? null;
+  }
+
+  /**
    * Locks a live guest cart and pushes its expiry forward, in one statement; null when the session is unknown,
    * spent (merged) or expired.
    */
@@ -77,7 +111,7 @@ export class CartRepository {
    * that variant too (last, `itemId` null) when the cart does not hold it. One statement. Inside a write, run
    * it after the cart row is locked: it must see the lines as the lock holder left them.
    */
-  lines(tx: Tx, cartId: string, alsoVariantId: string | null = null): Promise<CartLineRow[]> {
+  lines(tx: Tx, cartId: string | null, alsoVariantId: string | null = null): Promise<CartLineRow[]> {
     return tx.query(
       `SELECT i.id AS "itemId", COALESCE(i.quantity, 0) AS quantity, ${VARIANT_INFO_COLUMNS},
               COALESCE(st.on_hand - st.reserved, 0) AS available

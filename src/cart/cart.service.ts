@@ -56,6 +56,32 @@ const insufficient = (v: VariantInfo, available: number) =>
   new ValidationError(`Insufficient stock for ${v.label}. Available: ${available}`, 'INSUFFICIENT_STOCK', { variantId: v.variantId, available });
 const sessionNotFound = () => new NotFoundError('Cart session not found or expired', 'CART_SESSION_NOT_FOUND');
 const lineOf = (r: CartLineRow): Line => ({ itemId: r.itemId!, variant: variantInfoOf(r), quantity: r.quantity, available: r.available });
+const quantityLimit = () => new ValidationError(`At most ${MAX_LINE_QUANTITY} of one item per cart`, 'QUANTITY_LIMIT');
+
+/**
+ * Checks adding `quantity` of a variant to a cart whose lines (and the variant's own row) are `rows`: the
+ * variant must be purchasable (and of `ref.productId` when given, as CatalogService.resolveVariant), the cart
+ * not full, the line within its cap and the stock there. Returns the line's new quantity and how to build the
+ * lines after the write (the line's id, its place in (created_at, id) order and its stored quantity).
+ */
+function planAdd(rows: CartLineRow[], variantId: string, ref: { productId?: string }, quantity: number) {
+  const lines = rows.filter((r) => r.itemId !== null).map(lineOf);
+  const row = rows.find((r) => r.variantId === variantId);
+  const variant = row && variantInfoOf(row);
+  if (!row || !variant?.purchasable || (ref.productId && variant.productId !== ref.productId.toLowerCase())) throw variantNotFound();
+  const existing = lines.find((l) => l.variant.variantId === variantId);
+  if (!existing && lines.length >= MAX_LINES) throw new ValidationError(`A cart holds at most ${MAX_LINES} different items`, 'CART_FULL');
+  const quantityNow = (existing?.quantity ?? 0) + quantity;
+  if (quantityNow > MAX_LINE_QUANTITY) throw quantityLimit();
+  if (quantityNow > row.available) throw insufficient(variant, row.available);
+  return {
+    quantity: quantityNow,
+    after(itemId: string, position: number, stored: number): Line[] {
+      if (existing) return lines.map((l) => (l === existing ? { ...l, quantity: stored } : l));
+      return lines.toSpliced(Math.min(position, lines.length), 0, { itemId, variant, quantity: stored, available: row.available });
+    },
+  };
+}
 
 const itemOf = ({ itemId, variant: v, quantity, available }: Line): CartItemResponse => ({
   id: itemId,
@@ -143,31 +169,52 @@ export class CartService {
     return cart ? this.render({ cart, lines: await this.lines(m, cart.id) }, opts) : this.emptyView();
   }
 
-  addItem(owner: CartOwner, ref: { productId?: string; variantId?: string }, quantity: number): Promise<CartWrite> {
+  /**
+   * Adds units of a variant. A signed-in customer's cart, or an add by productId, runs in a transaction with
+   * the cart locked. Guests adding by variantId, the storefront's hot path, take fewer round trips:
+   * - no cart yet: one read, then the cart and its line in one statement (nobody else knows the new session);
+   * - a guest cart: push its expiry, read its lines, then one upsert that locks the cart row for its duration
+   *   and adds to the quantity in place (`quantity + n`, capped), so concurrent adds to one line never lose units.
+   *   The line-count and stock checks read the lines without holding the lock: concurrent adds to one cart
+   *   may pass them together (stock in a cart is advisory; checkout reserves).
+   */
+  async addItem(owner: CartOwner, ref: { productId?: string; variantId?: string }, quantity: number): Promise<CartWrite> {
+    if (owner.kind === 'anonymous' && ref.variantId) return this.addToNewGuestCart(ref.variantId.toLowerCase(), ref, quantity);
+    if (owner.kind === 'guest' && ref.variantId) return this.addToGuestCart(owner, ref.variantId.toLowerCase(), ref, quantity);
     return this.write(
       owner,
       async (tx, cart) => {
         // By productId: the catalog decides which variant (one active variant, else VARIANT_REQUIRED).
-        // Ids are compared as strings below: lowercase, as PostgreSQL returns uuids (clients may send uppercase).
+        // Ids are compared as strings: lowercase, as PostgreSQL returns uuids (clients may send uppercase).
         const variantId = (ref.variantId ?? (await this.catalog.resolveVariant(ref, tx)).variantId).toLowerCase();
-        const rows = await this.repo.lines(tx, cart.id, variantId);
-        const lines = rows.filter((r) => r.itemId !== null).map(lineOf);
-        const row = rows.find((r) => r.variantId === variantId);
-        const variant = row && variantInfoOf(row);
-        // The same rule as CatalogService.resolveVariant.
-        if (!row || !variant?.purchasable || (ref.productId && variant.productId !== ref.productId.toLowerCase())) throw variantNotFound();
-        const existing = lines.find((l) => l.variant.variantId === variantId);
-        if (!existing && lines.length >= MAX_LINES) throw new ValidationError(`A cart holds at most ${MAX_LINES} different items`, 'CART_FULL');
-        const quantityNow = (existing?.quantity ?? 0) + quantity;
-        if (quantityNow > MAX_LINE_QUANTITY) throw new ValidationError(`At most ${MAX_LINE_QUANTITY} of one item per cart`, 'QUANTITY_LIMIT');
-        const { available } = row;
-        if (quantityNow > available) throw insufficient(variant, available);
-        const { id, position } = await this.repo.setQuantity(tx, cart.id, variantId, quantityNow);
-        if (existing) return lines.map((l) => (l === existing ? { ...l, quantity: quantityNow } : l));
-        return lines.toSpliced(Math.min(position, lines.length), 0, { itemId: id, variant, quantity: quantityNow, available });
+        const plan = planAdd(await this.repo.lines(tx, cart.id, variantId), variantId, ref, quantity);
+        const { id, position } = await this.repo.setQuantity(tx, cart.id, variantId, plan.quantity);
+        return plan.after(id, position, plan.quantity);
       },
       true,
     );
+  }
+
+  private async addToNewGuestCart(variantId: string, ref: { productId?: string }, quantity: number): Promise<CartWrite> {
+    const m = this.tx.manager;
+    const plan = planAdd(await this.repo.lines(m, null, variantId), variantId, ref, quantity);
+    const sessionId = randomBytes(32).toString('base64url');
+    const { cart, itemId } = await this.repo.createForSessionWithItem(m, sha256(sessionId), this.guestExpiry(), variantId, plan.quantity);
+    return { cart: await this.render({ cart, lines: plan.after(itemId, 0, plan.quantity) }), issuedSessionId: sessionId };
+  }
+
+  private async addToGuestCart(owner: Extract<CartOwner, { kind: 'guest' }>, variantId: string, ref: { productId?: string }, quantity: number): Promise<CartWrite> {
+    const m = this.tx.manager;
+    const cart = await this.repo.touchGuest(m, sha256(owner.sessionId), this.guestExpiry());
+    if (!cart) throw sessionNotFound();
+    const plan = planAdd(await this.repo.lines(m, cart.id, variantId), variantId, ref, quantity);
+    const added = await this.repo.addQuantity(m, cart.id, variantId, quantity, MAX_LINE_QUANTITY);
+    if (!added) {
+      // Between the read and the upsert: the cart was merged or checked out of existence, or a concurrent add took the line past the cap.
+      if (!(await this.repo.touchGuest(m, sha256(owner.sessionId), this.guestExpiry()))) throw sessionNotFound();
+      throw quantityLimit();
+    }
+    return { cart: await this.render({ cart, lines: plan.after(added.id, added.position, added.quantity) }) };
   }
 
   updateItem(owner: CartOwner, itemId: string, quantity: number): Promise<CartWrite> {

@@ -98,12 +98,19 @@ export class CheckoutCompletion {
   ) {}
 
   /**
-   * The checkout, locked, after its cart (lock order). `null` when unknown. Two statements: the cart row
-   * (found through the checkout; none when the cart was purged, as guest carts are), then the checkout.
+   * The checkout, locked, after its cart (lock order). `null` when unknown. The cart row is found through the
+   * checkout (none when the cart was purged, as guest carts are).
    */
   async lock(tx: Tx, checkoutId: string): Promise<Checkout | null> {
-    await tx.query('SELECT 1 FROM carts WHERE id = (SELECT cart_id FROM checkouts WHERE id = $1) FOR UPDATE', [checkoutId]);
-    const rows: CheckoutRow[] = await tx.query(`SELECT ${CHECKOUT_COLUMNS} FROM checkouts WHERE id = $1 FOR UPDATE`, [checkoutId]);
+    // One statement, locks in order: the uncorrelated sub-select (an InitPlan) locks the cart row before the
+    // outer row lock is taken on the checkout. Had the checkout changed while we waited for the cart, the
+    // outer FOR UPDATE reads its latest version (READ COMMITTED re-check), as a second statement would.
+    const rows: CheckoutRow[] = await tx.query(
+      `SELECT ${CHECKOUT_COLUMNS} FROM checkouts
+        WHERE id = $1 AND (SELECT count(*) FROM (SELECT 1 FROM carts WHERE id = (SELECT cart_id FROM checkouts WHERE id = $1) FOR UPDATE) AS cart) >= 0
+          FOR UPDATE`,
+      [checkoutId],
+    );
     return rows.length ? toCheckout(rows[0]) : null;
   }
 

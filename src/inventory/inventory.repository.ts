@@ -29,8 +29,47 @@ const MOVE = `WITH u AS (
     SELECT variant_id, $2, $3, $4::varchar, $5::varchar, $6::varchar, $7::uuid FROM u)
   SELECT on_hand, reserved FROM u`;
 
+/**
+ * MOVE for several variants of one movement (a cart's lines) in ONE statement. The rows are locked first, in
+ * variant-id order (the uncorrelated sub-select is an InitPlan, run before the UPDATE touches a row), so
+ * concurrent multi-line movements cannot deadlock; the UPDATE then re-checks each condition on the latest
+ * row version, as MOVE does. Returns the rows that moved: fewer than asked means a line's stock is not there.
+ */
+const MOVE_MANY = `WITH locked AS (
+    SELECT variant_id FROM stock_items WHERE variant_id = ANY($1::uuid[]) ORDER BY variant_id FOR UPDATE),
+  w AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[]) AS w(variant_id, d_on, d_res)),
+  u AS (
+    UPDATE stock_items s SET on_hand = s.on_hand + w.d_on, reserved = s.reserved + w.d_res, updated_at = now()
+      FROM w
+     WHERE s.variant_id = w.variant_id AND s.on_hand + w.d_on >= s.reserved + w.d_res AND s.reserved + w.d_res >= 0
+       AND (SELECT count(*) FROM locked) >= 0
+    RETURNING s.variant_id, s.on_hand, s.reserved, w.d_on, w.d_res),
+  m AS (
+    INSERT INTO inventory_movements (variant_id, delta_on_hand, delta_reserved, kind, reason, reference, actor_id)
+    SELECT variant_id, d_on, d_res, $4::varchar, $5::varchar, $6::varchar, $7::uuid FROM u)
+  SELECT variant_id FROM u`;
+
 @Injectable()
 export class InventoryRepository {
+  /**
+   * One movement's lines (distinct variants, the same kind, reason, reference and actor) in one statement.
+   * Returns the variant ids that moved.
+   */
+  async moveMany(tx: Tx, lines: NewMovement[]): Promise<Set<string>> {
+    const [first] = lines;
+    if (!first) return new Set();
+    const rows: { variant_id: string }[] = await tx.query(MOVE_MANY, [
+      lines.map((l) => l.variantId),
+      lines.map((l) => l.deltaOnHand),
+      lines.map((l) => l.deltaReserved),
+      first.kind,
+      first.reason,
+      first.reference,
+      first.actorId,
+    ]);
+    return new Set(rows.map((r) => r.variant_id));
+  }
+
   /**
    * Moves one variant's counters by the movement's deltas and writes the movement, in one statement. Returns
    * the new levels, or `undefined` when no row matched (unknown variant, or the stock is not there).

@@ -172,20 +172,26 @@ export class InventoryService {
   }
 
   /** One statement per line (the change with its ledger row), in variant-id order: the fixed lock order. */
+  /** One statement for the whole movement (MOVE for one line, MOVE_MANY for several, locking in variant-id order). */
   private async apply(tx: Tx, kind: LineKind, lines: StockLine[], reference: string, opts: MovementOptions = {}): Promise<void> {
     const d = DELTAS[kind];
-    for (const line of mergeLines(lines)) {
-      const moved = await this.repo.move(tx, {
-        variantId: line.variantId,
-        deltaOnHand: d.onHand * line.quantity,
-        deltaReserved: d.reserved * line.quantity,
-        kind: kind satisfies MovementKind,
-        reason: opts.reason ?? DEFAULT_REASON[kind],
-        reference,
-        actorId: opts.actorId ?? null,
-      });
-      if (!moved) throw await this.failure(tx, kind, line);
+    const merged = mergeLines(lines);
+    const movements = merged.map((line) => ({
+      variantId: line.variantId,
+      deltaOnHand: d.onHand * line.quantity,
+      deltaReserved: d.reserved * line.quantity,
+      kind: kind satisfies MovementKind,
+      reason: opts.reason ?? DEFAULT_REASON[kind],
+      reference,
+      actorId: opts.actorId ?? null,
+    }));
+    if (movements.length === 1) {
+      if (!(await this.repo.move(tx, movements[0]!))) throw await this.failure(tx, kind, merged[0]!);
+      return;
     }
+    const moved = await this.repo.moveMany(tx, movements);
+    const missing = merged.find((line) => !moved.has(line.variantId));
+    if (missing) throw await this.failure(tx, kind, missing);
   }
 
   /** Why a conditional UPDATE matched no row: the variant is unknown, or the stock is not there. */

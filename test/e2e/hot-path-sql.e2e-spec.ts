@@ -62,7 +62,7 @@ describe('hot path SQL', () => {
     return { p, session, co };
   }
 
-  it('paying: one statement per stock line, the order in two, no re-reads; the poll reads the order once', async () => {
+  it('paying: one statement for the stock lines, the order in two, no re-reads; the poll reads the order once', async () => {
     const { p, session, co } = await awaitingPayment();
     let outcome: unknown;
     const pay = await statementsOf(async () => {
@@ -72,8 +72,8 @@ describe('hot path SQL', () => {
 
     expect(matching(pay, /sandbox_payment_objects/)).toBe(1); // UPDATE … RETURNING
     expect(matching(pay, /payment_events/)).toBe(1); // the claim, already with its outcome
-    expect(matching(pay, /stock_items/)).toBe(2); // one per line …
-    expect(matching(pay, /inventory_movements/)).toBe(2); // … with its ledger row in the same statement
+    expect(matching(pay, /stock_items/)).toBe(1); // both lines, locked in variant-id order, …
+    expect(matching(pay, /inventory_movements/)).toBe(1); // … with their ledger rows, in one statement
     expect(matching(pay, /\border_history\b/)).toBe(1); // with the order's INSERT
     expect(matching(pay, /^INSERT INTO "order_items"/)).toBe(1);
     expect(matching(pay, /\bFROM "?orders"?\b/)).toBe(0); // the order is not read back
@@ -241,7 +241,7 @@ describe('hot path SQL', () => {
     const [a, b] = [p.variants[0]!.id, p.variants[1]!.id];
     const inventory = t.app.get(InventoryService);
     const sqls = await statementsOf(() => t.ds.transaction((tx) => inventory.reserve(tx, [{ variantId: b, quantity: 1 }, { variantId: a, quantity: 2 }, { variantId: a, quantity: 1 }], 'ref:1')));
-    expect(matching(sqls, /stock_items|inventory_movements/)).toBe(2);
+    expect(matching(sqls, /stock_items|inventory_movements/)).toBe(1); // two variants, one statement
     await expect(t.ds.transaction((tx) => inventory.reserve(tx, [{ variantId: a, quantity: 1 }, { variantId: b, quantity: 1 }], 'ref:2'))).rejects.toMatchObject({
       code: 'INSUFFICIENT_STOCK',
     });

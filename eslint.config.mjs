@@ -13,7 +13,7 @@ const MAY_IMPORT = {
   catalog: [],
   inventory: ['catalog'],
   pricing: [],
-  cart: ['catalog', 'inventory', 'pricing', 'customers'],
+  cart: ['catalog', 'pricing', 'customers'],
   payments: [],
   notifications: [],
   orders: ['inventory', 'payments', 'customers', 'notifications', 'catalog', 'pricing'],

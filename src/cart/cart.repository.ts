@@ -70,21 +70,30 @@ export class CartRepository {
   }
 
   /**
-   * Adds `quantity` to a line (creating it), unless that takes it past `max`; one statement that holds the
-   * cart's row lock while it runs (so it waits for a checkout or a merge of this cart, then sees its result:
-   * a cart no longer active gets nothing). Returns the line's id, stored quantity and place in (created_at, id)
-   * order, or null when nothing was written.
+   * One statement for a guest's add: pushes the cart's expiry (its row lock, held while the statement runs,
+   * serializes adds to one cart and waits for a checkout or merge of it; a cart no longer live gets nothing),
+   * then adds `quantity` to the line, creating it, unless the line would pass `max` or the stock available.
+   * Returns the line's id, stored quantity and place in (created_at, id) order and the cart's new expiry, or
+   * null when nothing was written to the line.
    */
-  async addQuantity(tx: Tx, cartId: string, variantId: string, quantity: number, max: number): Promise<{ id: string; quantity: number; position: number } | null> {
+  async addQuantity(
+    tx: Tx,
+    a: { cartId: string; variantId: string; quantity: number; max: number; expiresAt: Date },
+  ): Promise<{ id: string; quantity: number; position: number; expiresAt: Date } | null> {
     const rows = (await tx.query(
-      `WITH c AS (SELECT id FROM carts WHERE id = $1 AND status = 'active' FOR UPDATE)
-       INSERT INTO cart_items (cart_id, variant_id, quantity) SELECT c.id, $2, $3 FROM c
+      `WITH c AS (
+         UPDATE carts SET expires_at = $5, updated_at = now()
+          WHERE id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())
+         RETURNING id, expires_at),
+       s AS (SELECT coalesce((SELECT on_hand - reserved FROM stock_items WHERE variant_id = $2), 0) AS available)
+       INSERT INTO cart_items (cart_id, variant_id, quantity) SELECT c.id, $2, $3 FROM c, s WHERE $3 <= s.available
        ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, updated_at = now()
-         WHERE cart_items.quantity + EXCLUDED.quantity <= $4
-       RETURNING id, quantity, (SELECT count(*)::int FROM cart_items o
-                                 WHERE o.cart_id = $1 AND (o.created_at, o.id) < (cart_items.created_at, cart_items.id)) AS position`,
-      [cartId, variantId, quantity, max],
-    )) as { id: string; quantity: number; position: number }[];
+         WHERE cart_items.quantity + EXCLUDED.quantity <= least($4, (SELECT available FROM s))
+       RETURNING id, quantity, (SELECT expires_at FROM c) AS "expiresAt",
+                 (SELECT count(*)::int FROM cart_items o
+                   WHERE o.cart_id = $1 AND (o.created_at, o.id) < (cart_items.created_at, cart_items.id)) AS position`,
+      [a.cartId, a.variantId, a.quantity, a.max, a.expiresAt],
+    )) as { id: string; quantity: number; position: number; expiresAt: Date }[];
     return rows[0] ?? null;
   }
 

@@ -173,10 +173,10 @@ export class CartService {
    * Adds units of a variant. A signed-in customer's cart, or an add by productId, runs in a transaction with
    * the cart locked. Guests adding by variantId, the storefront's hot path, take fewer round trips:
    * - no cart yet: one read, then the cart and its line in one statement (nobody else knows the new session);
-   * - a guest cart: push its expiry, read its lines, then one upsert that locks the cart row for its duration
-   *   and adds to the quantity in place (`quantity + n`, capped), so concurrent adds to one line never lose units.
-   *   The line-count and stock checks read the lines without holding the lock: concurrent adds to one cart
-   *   may pass them together (stock in a cart is advisory; checkout reserves).
+   * - a guest cart: read it and its lines, then one statement that pushes the expiry (taking the cart's row
+   *   lock for its duration) and adds to the line in place (`quantity + n`), capped in SQL by the line limit and
+   *   the stock available: concurrent adds to one line never lose units nor exceed the stock. The line-count
+   *   check reads without the lock: concurrent adds of different variants may pass it together.
    */
   async addItem(owner: CartOwner, ref: { productId?: string; variantId?: string }, quantity: number): Promise<CartWrite> {
     if (owner.kind === 'anonymous' && ref.variantId) return this.addToNewGuestCart(ref.variantId.toLowerCase(), ref, quantity);
@@ -205,17 +205,19 @@ export class CartService {
 
   private async addToGuestCart(owner: Extract<CartOwner, { kind: 'guest' }>, variantId: string, ref: { productId?: string }, quantity: number): Promise<CartWrite> {
     const m = this.tx.manager;
-    const cart = await this.repo.touchGuest(m, sha256(owner.sessionId), this.guestExpiry());
-    if (!cart) throw sessionNotFound();
+    // Reads first, so a refused add writes nothing.
+    const cart = (await this.find(owner, m))!;
     const plan = planAdd(await this.repo.lines(m, cart.id, variantId), variantId, ref, quantity);
-    const added = await this.repo.addQuantity(m, cart.id, variantId, quantity, MAX_LINE_QUANTITY);
+    const added = await this.repo.addQuantity(m, { cartId: cart.id, variantId, quantity, max: MAX_LINE_QUANTITY, expiresAt: this.guestExpiry() });
     if (!added) {
-      // Between the read and the upsert: the cart was merged or checked out of existence, or a concurrent add took the line past the cap.
-      if (!(await this.repo.touchGuest(m, sha256(owner.sessionId), this.guestExpiry()))) throw sessionNotFound();
+      // A concurrent write got there between the read and the upsert: read again for the precise refusal.
+      const now = (await this.find(owner, m))!;
+      planAdd(await this.repo.lines(m, now.id, variantId), variantId, ref, quantity);
       throw quantityLimit();
     }
-    return { cart: await this.render({ cart, lines: plan.after(added.id, added.position, added.quantity) }) };
+    return { cart: await this.render({ cart: { ...cart, expiresAt: added.expiresAt }, lines: plan.after(added.id, added.position, added.quantity) }) };
   }
+
 
   updateItem(owner: CartOwner, itemId: string, quantity: number): Promise<CartWrite> {
     return this.write(owner, async (tx, cart) => {

@@ -73,18 +73,17 @@ export class AdminOrdersService {
   ) {}
 
   /**
-   * Newest first, with customer name and email, lines and history: at most four queries whatever the page size.
+   * Newest first, with customer name and email, lines and history: one query for the page, one for the count.
    * `count` is counted on the first page and carried in the cursor: deep pages cost no count over a large table
    * (it is the total as of the first page).
    */
   async list(filter: OrderFilter, q: { limit: number; cursor?: string }): Promise<OrderPage<AdminOrderView>> {
     const after = decodeCursor(q.cursor);
     return this.txRunner.read(async (tx) => {
-      const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after, { withCustomer: true }), after?.total ?? this.repo.count(tx, filter)]);
-      const page = toPage(rows, q.limit, count);
-      const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
+      const [rows, count] = await Promise.all([this.repo.pageWithDetails(tx, filter, q.limit, after, { withCustomer: true }), after?.total ?? this.repo.count(tx, filter)]);
+      const page = toPage(rows.map((r) => r.order), q.limit, count);
       return {
-        orders: page.items.map((o) => toAdminView(o, toView(o, items.get(o.id) ?? [], history.get(o.id) ?? []))),
+        orders: rows.slice(0, page.items.length).map((r) => toAdminView(r.order, toView(r.order, r.items, r.history))),
         count,
         nextCursor: page.nextCursor,
       };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { In, type SelectQueryBuilder } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { bigintMoney } from '../database/columns';
+import { Customer } from '../customers/customer.entity';
 import type { Tx } from '../database/tx';
 import { OrderHistory } from './order-history.entity';
 import { OrderItem } from './order-item.entity';
@@ -56,14 +57,6 @@ export class OrdersRepository {
   /** `SELECT … FOR UPDATE`: concurrent changes to one order wait here and then see the winner's row. */
   lock(tx: Tx, id: string): Promise<Order | null> {
     return tx.getRepository(Order).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-  }
-
-  /** `limit + 1` orders newest first after `after`, optionally with their customer joined. */
-  page(tx: Tx, filter: OrderFilter, limit: number, after: Keyset | undefined, opts: { withCustomer?: boolean } = {}): Promise<Order[]> {
-    const qb = this.filtered(tx, filter);
-    if (opts.withCustomer) qb.leftJoinAndSelect('o.customer', 'c');
-    if (after) qb.andWhere('("o"."created_at", "o"."id") < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
-    return qb.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1).getMany();
   }
 
   findWithCustomer(tx: Tx, id: string): Promise<Order | null> {
@@ -154,16 +147,56 @@ export class OrdersRepository {
     ]);
   }
 
+  /**
+   * A list page (`limit + 1` orders newest first after `after`) with each order's lines and history, and with
+   * `withCustomer` its customer: one query, plain SQL (no entity hydration), the same filters as `page`.
+   */
+  async pageWithDetails(
+    tx: Tx,
+    f: OrderFilter,
+    limit: number,
+    after: Keyset | undefined,
+    opts: { withCustomer?: boolean } = {},
+  ): Promise<{ order: Order; items: OrderItem[]; history: OrderHistory[] }[]> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const where: string[] = [];
+    if (f.customerId) where.push(`o.customer_id = ${p(f.customerId)}`);
+    if (f.status) where.push(`o.status = ${p(f.status)}`);
+    if (f.email) {
+      const e = p(f.email);
+      where.push(`(lower(o.email) = lower(${e}) OR o.customer_id = ANY(ARRAY(SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(${e}))))`);
+    }
+    if (f.from) where.push(`o.created_at >= ${p(f.from)}`);
+    if (f.to) where.push(`o.created_at < ${p(f.to)}`);
+    if (f.archived === true) where.push('o.archived_at IS NOT NULL');
+    if (f.archived === false) where.push('o.archived_at IS NULL');
+    if (after) where.push(`(o.created_at, o.id) < (${p(after.createdAt)}, ${p(after.id)})`);
+    const customer = opts.withCustomer
+      ? `, (SELECT json_build_object('id', c.id, 'name', c.name, 'email', c.email, 'isGuest', c.is_guest) FROM customers c WHERE c.id = o.customer_id) AS customer`
+      : '';
+    // The page first (index order, LIMIT), then its details: the sub-selects run for the page's rows only.
+    const rows: (OrderRow & { items: ItemJson[]; history: HistoryJson[]; customer?: { id: string; name: string; email: string; isGuest: boolean } | null })[] =
+      await tx.query(
+        `SELECT o.*, ${DETAILS}${customer}
+           FROM (SELECT ${ORDER_COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY o.created_at DESC, o.id DESC LIMIT ${p(limit + 1)}) o
+          ORDER BY o.created_at DESC, o.id DESC`,
+        params,
+      );
+    return rows.map((r) => {
+      const order = toOrder(r);
+      if (r.customer) order.customer = Object.assign(new Customer(), r.customer);
+      return { order, ...detailsOf(r) };
+    });
+  }
+
   /** One order with its lines (by product name, SKU) and history (by time), in one query; `null` when unknown. */
   async findWithDetails(tx: Tx, id: string): Promise<{ order: Order; items: OrderItem[]; history: OrderHistory[] } | null> {
     const rows: (OrderRow & { items: ItemJson[]; history: HistoryJson[] })[] = await tx.query(SELECT_WITH_DETAILS, [id]);
     if (!rows.length) return null;
     const r = rows[0];
-    return {
-      order: toOrder(r),
-      items: r.items.map((i) => Object.assign(new OrderItem(), { ...i, orderId: r.id, totalPrice: bigintMoney.from(i.totalPrice) as number })),
-      history: r.history.map((h) => Object.assign(new OrderHistory(), { ...h, orderId: r.id, at: new Date(h.at) })),
-    };
+    return { order: toOrder(r), ...detailsOf(r) };
   }
 
   /**
@@ -330,8 +363,8 @@ const INSERT_ORDER = `WITH o AS (
 const INSERT_ITEMS = `INSERT INTO "order_items" (order_id, product_id, variant_id, product_name, sku, quantity, unit_price, total_price)
   SELECT $1::uuid, * FROM unnest($2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::int[], $8::bigint[])`;
 
-const SELECT_WITH_DETAILS = `SELECT ${ORDER_COLUMNS.replace(/(\w+)/g, 'o.$1')},
-    (SELECT coalesce(json_agg(json_build_object(
+/** The lines and history of the order `o`, as two JSON columns. */
+const DETAILS = `(SELECT coalesce(json_agg(json_build_object(
         'id', i.id, 'productId', i.product_id, 'variantId', i.variant_id, 'productName', i.product_name, 'sku', i.sku,
         'quantity', i.quantity, 'unitPrice', i.unit_price, 'totalPrice', i.total_price::text)
       ORDER BY i.product_name, i.sku, i.id), '[]')
@@ -339,5 +372,15 @@ const SELECT_WITH_DETAILS = `SELECT ${ORDER_COLUMNS.replace(/(\w+)/g, 'o.$1')},
     (SELECT coalesce(json_agg(json_build_object(
         'id', h.id, 'status', h.status, 'actor', h.actor, 'note', h.note, 'at', floor(extract(epoch FROM h.at) * 1000))
       ORDER BY h.at, h.id), '[]')
-     FROM order_history h WHERE h.order_id = o.id) AS history
+     FROM order_history h WHERE h.order_id = o.id) AS history`;
+
+const SELECT_WITH_DETAILS = `SELECT ${ORDER_COLUMNS.replace(/(\w+)/g, 'o.$1')},
+    ${DETAILS}
   FROM orders o WHERE o.id = $1`;
+
+function detailsOf(r: { id: string; items: ItemJson[]; history: HistoryJson[] }): { items: OrderItem[]; history: OrderHistory[] } {
+  return {
+    items: r.items.map((i) => Object.assign(new OrderItem(), { ...i, orderId: r.id, totalPrice: bigintMoney.from(i.totalPrice) as number })),
+    history: r.history.map((h) => Object.assign(new OrderHistory(), { ...h, orderId: r.id, at: new Date(h.at) })),
+  };
+}

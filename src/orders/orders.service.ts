@@ -305,10 +305,9 @@ export class OrdersService {
     const filter: OrderFilter = { customerId, status: q.status, archived: false };
     const after = decodeCursor(q.cursor);
     return this.txRunner.read(async (tx) => {
-      const [rows, count] = await Promise.all([this.repo.page(tx, filter, q.limit, after), this.repo.count(tx, filter)]);
-      const page = toPage(rows, q.limit);
-      const { items, history } = await this.repo.details(tx, page.items.map((o) => o.id));
-      return { orders: page.items.map((o) => toView(o, items.get(o.id) ?? [], history.get(o.id) ?? [])), count, nextCursor: page.nextCursor };
+      const [rows, count] = await Promise.all([this.repo.pageWithDetails(tx, filter, q.limit, after), this.repo.count(tx, filter)]);
+      const page = toPage(rows.map((r) => r.order), q.limit);
+      return { orders: rows.slice(0, page.items.length).map((r) => toView(r.order, r.items, r.history)), count, nextCursor: page.nextCursor };
     });
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In, type SelectQueryBuilder } from 'typeorm';
+import { In } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { bigintMoney } from '../database/columns';
 import { Customer } from '../customers/customer.entity';
@@ -66,7 +66,11 @@ export class OrdersRepository {
   /** Unfiltered and status-only counts come from the trigger-kept counters (migration 1764000008000), not a scan. */
   async count(tx: Tx, filter: OrderFilter): Promise<number> {
     const statusOnly = Object.entries(filter).every(([k, v]) => v === undefined || k === 'status');
-    if (!statusOnly) return this.filtered(tx, filter).getCount();
+    if (!statusOnly) {
+      const { where, params } = orderWhere(filter);
+      const [c] = (await tx.query(`SELECT count(*) AS n FROM orders o ${where}`, params)) as { n: string }[];
+      return Number(c!.n);
+    }
     const [r] = (await tx.query(`SELECT coalesce(sum(n), 0)::bigint AS n FROM order_counts WHERE $1::text IS NULL OR status = $1`, [filter.status ?? null])) as { n: string }[];
     return Number(r!.n);
   }
@@ -158,20 +162,7 @@ export class OrdersRepository {
     after: Keyset | undefined,
     opts: { withCustomer?: boolean } = {},
   ): Promise<{ order: Order; items: OrderItem[]; history: OrderHistory[] }[]> {
-    const params: unknown[] = [];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    const where: string[] = [];
-    if (f.customerId) where.push(`o.customer_id = ${p(f.customerId)}`);
-    if (f.status) where.push(`o.status = ${p(f.status)}`);
-    if (f.email) {
-      const e = p(f.email);
-      where.push(`(lower(o.email) = lower(${e}) OR o.customer_id = ANY(ARRAY(SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(${e}))))`);
-    }
-    if (f.from) where.push(`o.created_at >= ${p(f.from)}`);
-    if (f.to) where.push(`o.created_at < ${p(f.to)}`);
-    if (f.archived === true) where.push('o.archived_at IS NOT NULL');
-    if (f.archived === false) where.push('o.archived_at IS NULL');
-    if (after) where.push(`(o.created_at, o.id) < (${p(after.createdAt)}, ${p(after.id)})`);
+    const { where, params, p } = orderWhere(f, after);
     const customer = opts.withCustomer
       ? `, (SELECT json_build_object('id', c.id, 'name', c.name, 'email', c.email, 'isGuest', c.is_guest) FROM customers c WHERE c.id = o.customer_id) AS customer`
       : '';
@@ -179,7 +170,7 @@ export class OrdersRepository {
     const rows: (OrderRow & { items: ItemJson[]; history: HistoryJson[]; customer?: { id: string; name: string; email: string; isGuest: boolean } | null })[] =
       await tx.query(
         `SELECT o.*, ${DETAILS}${customer}
-           FROM (SELECT ${ORDER_COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           FROM (SELECT ${ORDER_COLUMNS} FROM orders o ${where}
                  ORDER BY o.created_at DESC, o.id DESC LIMIT ${p(limit + 1)}) o
           ORDER BY o.created_at DESC, o.id DESC`,
         params,
@@ -215,53 +206,44 @@ export class OrdersRepository {
 
   /** One batch of the CSV export, newest first after `after`; items are summarised in SQL. */
   exportBatch(tx: Tx, filter: OrderFilter, limit: number, after: Keyset | undefined): Promise<OrderExportRow[]> {
-    const qb = this.filtered(tx, filter)
-      .innerJoin('o.customer', 'c')
-      .select([
-        'o.id AS id',
-        'o.number AS number',
-        'o.created_at AS created_at',
-        'o.status AS status',
-        'o.payment_status AS payment_status',
-        'o.payment_method AS payment_method',
-        'o.customer_id AS customer_id',
-        'c.name AS customer_name',
-        'c.email AS customer_email',
-        'o.email AS email',
-        'o.currency AS currency',
-        'o.subtotal AS subtotal',
-        'o.discount AS discount',
-        'o.discount_code AS discount_code',
-        'o.shipping AS shipping',
-        'o.tax AS tax',
-        'o.total AS total',
-        'o.amount_paid AS amount_paid',
-        'o.amount_refunded AS amount_refunded',
-        `(SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i WHERE i.order_id = o.id) AS item_count`,
-        `(SELECT string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.sku, i.id) FROM order_items i WHERE i.order_id = o.id) AS items`,
-        `o.delivery_method ->> 'name' AS delivery_method`,
-        `o.shipping_address ->> 'country' AS shipping_country`,
-        'o.tracking_number AS tracking_number',
-        'o.archived_at AS archived_at',
-      ]);
-    if (after) qb.andWhere('("o"."created_at", "o"."id") < (:afterAt, :afterId)', { afterAt: after.createdAt, afterId: after.id });
-    return qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit).getRawMany<OrderExportRow>();
+    const { where, params, p } = orderWhere(filter, after);
+    return tx.query(
+      `SELECT o.id, o.number, o.created_at, o.status, o.payment_status, o.payment_method, o.customer_id,
+              c.name AS customer_name, c.email AS customer_email, o.email, o.currency, o.subtotal, o.discount,
+              o.discount_code, o.shipping, o.tax, o.total, o.amount_paid, o.amount_refunded,
+              (SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i WHERE i.order_id = o.id) AS item_count,
+              (SELECT string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.sku, i.id) FROM order_items i WHERE i.order_id = o.id) AS items,
+              o.delivery_method ->> 'name' AS delivery_method, o.shipping_address ->> 'country' AS shipping_country,
+              o.tracking_number, o.archived_at
+         FROM orders o JOIN customers c ON c.id = o.customer_id ${where}
+        ORDER BY o.created_at DESC, o.id DESC LIMIT ${p(limit)}`,
+      params,
+    );
   }
 
-  private filtered(tx: Tx, f: OrderFilter): SelectQueryBuilder<Order> {
-    const qb = tx.getRepository(Order).createQueryBuilder('o').where('TRUE');
-    if (f.customerId) qb.andWhere('o.customerId = :customerId', { customerId: f.customerId });
-    if (f.status) qb.andWhere('o.status = :status', { status: f.status });
-    if (f.email) {
-      // `= ANY(ARRAY(subquery))` lets the planner use both indexes; `IN (subquery)` inside an OR scanned the table.
-      qb.andWhere('(lower(o.email) = lower(:email) OR o.customerId = ANY(ARRAY(SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(:email))))', { email: f.email });
-    }
-    if (f.from) qb.andWhere('o.createdAt >= :from', { from: f.from });
-    if (f.to) qb.andWhere('o.createdAt < :to', { to: f.to });
-    if (f.archived === true) qb.andWhere('o.archivedAt IS NOT NULL');
-    if (f.archived === false) qb.andWhere('o.archivedAt IS NULL');
-    return qb;
+}
+
+/**
+ * The list and export filters as SQL: `where` (empty or `WHERE …` on `orders o`), its parameters, and `p` to
+ * add more. The text depends only on which filters are set (a handful of prepared statements).
+ */
+function orderWhere(f: OrderFilter, after?: Keyset): { where: string; params: unknown[]; p: (v: unknown) => string } {
+  const params: unknown[] = [];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const w: string[] = [];
+  if (f.customerId) w.push(`o.customer_id = ${p(f.customerId)}`);
+  if (f.status) w.push(`o.status = ${p(f.status)}`);
+  if (f.email) {
+    // `= ANY(ARRAY(subquery))` lets the planner use both indexes; `IN (subquery)` inside an OR scanned the table.
+    const e = p(f.email);
+    w.push(`(lower(o.email) = lower(${e}) OR o.customer_id = ANY(ARRAY(SELECT cu.id FROM customers cu WHERE lower(cu.email) = lower(${e}))))`);
   }
+  if (f.from) w.push(`o.created_at >= ${p(f.from)}`);
+  if (f.to) w.push(`o.created_at < ${p(f.to)}`);
+  if (f.archived === true) w.push('o.archived_at IS NOT NULL');
+  if (f.archived === false) w.push('o.archived_at IS NULL');
+  if (after) w.push(`(o.created_at, o.id) < (${p(after.createdAt)}, ${p(after.id)})`);
+  return { where: w.length ? `WHERE ${w.join(' AND ')}` : '', params, p };
 }
 
 /** The columns of a new order (everything but what the database fills in). */

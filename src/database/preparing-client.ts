@@ -11,7 +11,7 @@ const MAX_TEXTS = 5_000;
 const texts = new Map<string, { name: string; uses: number }>();
 
 /** A stable statement name for a query text (the same on every connection and instance). */
-export function statementName(text: string): string {
+function statementName(text: string): string {
   return `s_${createHash('sha1').update(text).digest('base64url')}`;
 }
 

@@ -1,8 +1,8 @@
-import { Client } from 'pg';
 import request from 'supertest';
 import { truncateAll } from '../db';
 import { signedIn } from '../factories/customer.factory';
 import { createProduct } from '../factories/product.factory';
+import { sqlDuring } from '../support/sql-spy';
 import { createTestApp, type TestApp } from '../test-app';
 
 /**
@@ -25,21 +25,10 @@ describe('cart writes', () => {
   const getCart = (headers: Headers) => request(t.http).get('/api/cart').set(headers);
 
   /** Statements the app sends to PostgreSQL (transaction control included) while `work` runs. */
-  async function statements<T>(work: () => Promise<T>): Promise<{ result: T; count: number; texts: string[] }> {
-    const texts: string[] = [];
-    const original = Client.prototype.query;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string };
-      texts.push(typeof q === 'string' ? q : q.text);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query);
-    try {
-      const result = await work();
-      return { result, count: texts.length, texts };
-    } finally {
-      spy.mockRestore();
-    }
-  }
+  const statements = async <T>(work: () => Promise<T>) => {
+    const { result, texts } = await sqlDuring(work);
+    return { result, count: texts.length, texts };
+  };
 
   /** The write's answer is the cart as a GET sees it right after. */
   async function answersAsGet(headers: Headers, res: request.Response): Promise<void> {

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { Checkout } from '../../src/checkout/checkout.entity';
 import { CheckoutCompletion } from '../../src/checkout/checkout-completion.service';
 import { InventoryService } from '../../src/inventory/inventory.service';
@@ -16,6 +15,7 @@ import { createProduct } from '../factories/product.factory';
 import { deliver, intentSucceededEvent } from '../support/webhooks';
 import { stripeEvent } from '../support/fake-stripe';
 import { createTestApp, type TestApp } from '../test-app';
+import { sqlDuring } from '../support/sql-spy';
 
 /**
  * The checkout's hot path in raw SQL (docs/performance.md, issue 7): the statements each step sends, and that
@@ -31,15 +31,7 @@ describe('hot path SQL', () => {
   beforeEach(() => truncateAll(t.ds));
 
   /** The SQL texts `work` sends through TypeORM's query runner (raw queries and TypeORM's own). */
-  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
-    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
-    try {
-      await work();
-      return spy.mock.calls.map(([sql]) => String(sql));
-    } finally {
-      spy.mockRestore();
-    }
-  }
+  const statementsOf = async (work: () => Promise<unknown>) => (await sqlDuring(work)).texts;
   const matching = (sqls: string[], re: RegExp) => sqls.filter((s) => re.test(s)).length;
 
   /** What `OrdersService.view` returned before it was one query: three TypeORM reads. */

@@ -297,6 +297,23 @@ describe('inventory', () => {
       expect(tally(results)).toEqual({ ok: 24 });
       for (const id of ids) expect(await stockOf(t, id)).toEqual({ onHand: 1000, reserved: 24 });
     });
+
+    it('multi-line reserves racing for a scarce line: exactly the stock is sold, a refused movement leaves its other lines untouched', async () => {
+      const p = await createProduct(t, { variants: [{ stock: 5 }, { stock: 1000 }] });
+      const [scarce, plenty] = p.variants.map((v) => v.id) as [string, string];
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          outcome(run((inv, tx) => inv.reserve(tx, [{ variantId: plenty, quantity: 2 }, { variantId: scarce, quantity: 1 }], `chk-${i}`))),
+        ),
+      );
+      expect(tally(results)).toEqual({ ok: 5, INSUFFICIENT_STOCK: 7 });
+      expect(await stockOf(t, scarce)).toEqual({ onHand: 5, reserved: 5 });
+      expect(await stockOf(t, plenty)).toEqual({ onHand: 1000, reserved: 10 });
+      const ledger: { variant_id: string; reserved: string; n: string }[] = await t.ds.query(
+        `SELECT variant_id, sum(delta_reserved) AS reserved, count(*) AS n FROM inventory_movements WHERE kind = 'reserve' GROUP BY variant_id`,
+      );
+      expect(Object.fromEntries(ledger.map((r) => [r.variant_id, [Number(r.reserved), Number(r.n)]]))).toEqual({ [scarce]: [5, 5], [plenty]: [10, 5] });
+    });
   });
 
   it('CatalogService.resolveVariant accepts a productId when the product has exactly one active variant', async () => {

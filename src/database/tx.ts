@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { DataSource, EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+import { copyOut } from './copy-out';
 
 /** A transaction handle passed explicitly between services (no ambient context). */
 export type Tx = EntityManager;
@@ -26,6 +28,11 @@ export class TxRunner {
     } finally {
       await qr.release();
     }
+  }
+
+  /** A `COPY … TO STDOUT` streamed on a connection of its own (`copyOut`), on the primary. */
+  copyOut(sql: string): Promise<Readable> {
+    return copyOut(this.ds, sql);
   }
 
   /** The non-transactional manager, for single-statement reads. */

@@ -1,11 +1,10 @@
 import { Body, Controller, Get, Logger, Param, ParseUUIDPipe, Patch, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { type AuthUser, CurrentUser, Roles } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
-import { AdminOrdersService, EXPORT_COLUMNS, toOrderFilter } from './admin-orders.service';
+import { AdminOrdersService, toOrderFilter } from './admin-orders.service';
 import { AdminOrderEnvelope, AdminOrderExportQueryDto, AdminOrderListQueryDto, AdminOrderListResponse, UpdateOrderStatusDto } from './dto/order-management.dto';
 
 @ApiTags('admin')
@@ -34,21 +33,14 @@ export class AdminOrdersController {
   })
   @ApiErrors('VALIDATION_FAILED', 401, 403)
   async export(@Query() q: AdminOrderExportQueryDto, @Res() res: Response): Promise<void> {
-    const rows = await this.admin.exportRows(toOrderFilter(q));
+    const csv = await this.admin.exportCsv(toOrderFilter(q));
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="orders-${stamp}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
-    const csv = stringify({
-      header: true,
-      columns: EXPORT_COLUMNS,
-      // Cells starting with = + - @ are prefixed with ' so spreadsheets do not run them as formulas.
-      escape_formulas: true,
-      cast: { date: (d) => d.toISOString() },
-    });
     try {
-      await pipeline(rows, csv, res);
+      await pipeline(csv, res);
     } catch (err) {
       this.logger.error({ err }, 'Order export failed mid-stream');
       // Headers are gone: the client sees a truncated transfer (no final chunk), never a partial "complete" file.

@@ -1,49 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ValidationError } from '../common/errors/domain-error';
-import { decodeCursor, type Keyset, toPage } from '../common/pagination';
+import { decodeCursor, toPage } from '../common/pagination';
 import { TxRunner } from '../database/tx';
 import type { Order, OrderStatus } from './order.entity';
 import { OrderCancellation } from './order-cancellation.service';
-import { type OrderExportRow, type OrderFilter, OrdersRepository } from './orders.repository';
+import { type OrderFilter, OrdersRepository } from './orders.repository';
 import { type OrderActor, type OrderPage, OrdersService, orderNotFound, type OrderView, toView } from './orders.service';
 
 export interface AdminOrderView extends OrderView {
   archivedAt: Date | null;
   customer: { id: string; name: string; email: string; isGuest: boolean };
 }
-
-/** Rows per query of the CSV export: memory stays bounded by one batch whatever the number of orders. */
-export const EXPORT_BATCH_SIZE = 1000;
-
-/** The CSV columns, in order: key in the export row → header. Money columns are integer minor units. */
-export const EXPORT_COLUMNS: { key: keyof OrderExportRow; header: string }[] = [
-  { key: 'number', header: 'number' },
-  { key: 'id', header: 'id' },
-  { key: 'created_at', header: 'createdAt' },
-  { key: 'status', header: 'status' },
-  { key: 'payment_status', header: 'paymentStatus' },
-  { key: 'payment_method', header: 'paymentMethod' },
-  { key: 'customer_id', header: 'customerId' },
-  { key: 'customer_name', header: 'customerName' },
-  { key: 'customer_email', header: 'customerEmail' },
-  { key: 'email', header: 'orderEmail' },
-  { key: 'currency', header: 'currency' },
-  { key: 'subtotal', header: 'subtotal' },
-  { key: 'discount', header: 'discount' },
-  { key: 'discount_code', header: 'discountCode' },
-  { key: 'shipping', header: 'shipping' },
-  { key: 'tax', header: 'tax' },
-  { key: 'total', header: 'total' },
-  { key: 'amount_paid', header: 'amountPaid' },
-  { key: 'amount_refunded', header: 'amountRefunded' },
-  { key: 'item_count', header: 'itemCount' },
-  { key: 'items', header: 'items' },
-  { key: 'delivery_method', header: 'deliveryMethod' },
-  { key: 'shipping_country', header: 'shippingCountry' },
-  { key: 'tracking_number', header: 'trackingNumber' },
-  { key: 'archived_at', header: 'archivedAt' },
-];
 
 /** The list/export query as a repository filter; `from` must be before `to`. */
 export function toOrderFilter(q: { status?: OrderStatus; customerId?: string; email?: string; from?: string; to?: string; archived?: boolean }): OrderFilter {
@@ -115,24 +83,11 @@ export class AdminOrdersService {
   }
 
   /**
-   * The CSV export's rows, newest first, fetched in keyset batches of EXPORT_BATCH_SIZE as the consumer reads
-   * (backpressure: a slow client pauses the queries). The first batch is read before this resolves, so a
-   * database error surfaces as a normal error response rather than a truncated file.
+   * The CSV export (header row first, newest first), streamed from one COPY as the client reads: constant
+   * memory whatever the number of orders, and one snapshot of the table. A failing statement throws before any
+   * byte is sent.
    */
-  async exportRows(filter: OrderFilter, batchSize = EXPORT_BATCH_SIZE): Promise<Readable> {
-    const tx = this.txRunner.manager;
-    const first = await this.repo.exportBatch(tx, filter, batchSize, undefined);
-    const repo = this.repo;
-    async function* batches(): AsyncGenerator<OrderExportRow> {
-      let batch = first;
-      while (batch.length) {
-        yield* batch;
-        if (batch.length < batchSize) return;
-        const last = batch[batch.length - 1]!;
-        const after: Keyset = { createdAt: last.created_at, id: last.id };
-        batch = await repo.exportBatch(tx, filter, batchSize, after);
-      }
-    }
-    return Readable.from(batches(), { objectMode: true, highWaterMark: 64 });
+  exportCsv(filter: OrderFilter): Promise<Readable> {
+    return this.txRunner.copyOut(this.repo.exportCopySql(filter));
   }
 }

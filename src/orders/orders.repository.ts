@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { escapeLiteral } from 'pg';
 import { In } from 'typeorm';
 import type { Keyset } from '../common/pagination';
 import { bigintMoney } from '../database/columns';
@@ -22,33 +23,51 @@ export interface OrderFilter {
   archived?: boolean;
 }
 
-/** One CSV row's worth of an order, read in bulk (no entities, no per-row queries). */
-export interface OrderExportRow {
-  id: string;
-  number: string;
-  created_at: Date;
-  status: string;
-  payment_status: string;
-  payment_method: string;
-  customer_id: string;
-  customer_name: string;
-  customer_email: string;
-  email: string;
-  currency: string;
-  subtotal: string;
-  discount: string;
-  discount_code: string | null;
-  shipping: string;
-  tax: string;
-  total: string;
-  amount_paid: string;
-  amount_refunded: string;
-  item_count: number;
-  items: string | null;
-  delivery_method: string | null;
-  shipping_country: string | null;
-  tracking_number: string | null;
-  archived_at: Date | null;
+/**
+ * The CSV export's columns, in order: header → SQL over `o` (orders), `c` (customers) and `it` (the order's
+ * items summarised). Money columns are integer minor units, dates ISO 8601 in UTC; text a customer or an admin
+ * typed goes through `cell` (the formula guard).
+ */
+const EXPORT_COLUMNS: [header: string, sql: string][] = [
+  ['number', 'o.number'],
+  ['id', 'o.id'],
+  ['createdAt', isoUtc('o.created_at')],
+  ['status', 'o.status'],
+  ['paymentStatus', 'o.payment_status'],
+  ['paymentMethod', 'o.payment_method'],
+  ['customerId', 'o.customer_id'],
+  ['customerName', cell('c.name')],
+  ['customerEmail', cell('c.email')],
+  ['orderEmail', cell('o.email')],
+  ['currency', 'o.currency'],
+  ['subtotal', 'o.subtotal'],
+  ['discount', 'o.discount'],
+  ['discountCode', cell('o.discount_code')],
+  ['shipping', 'o.shipping'],
+  ['tax', 'o.tax'],
+  ['total', 'o.total'],
+  ['amountPaid', 'o.amount_paid'],
+  ['amountRefunded', 'o.amount_refunded'],
+  ['itemCount', 'it.item_count'],
+  ['items', cell('it.items')],
+  ['deliveryMethod', cell(`o.delivery_method ->> 'name'`)],
+  ['shippingCountry', cell(`o.shipping_address ->> 'country'`)],
+  ['trackingNumber', cell('o.tracking_number')],
+  ['archivedAt', isoUtc('o.archived_at')],
+];
+
+function isoUtc(col: string): string {
+  return `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/**
+ * A text cell for spreadsheets: a value starting with = + - @ (or their full-width forms, tab, CR) gets a `'`
+ * in front so it is shown, not run as a formula (OWASP "CSV injection"); an empty string is an empty cell.
+ * `v` is evaluated more than once: a column or a cheap expression, never a sub-select.
+ */
+function cell(expr: string): string {
+  const v = `(${expr})`;
+  return `CASE WHEN left(${v}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r', '＝', '＋', '－', '＠') THEN '''' || ${v} ELSE nullif(${v}, '') END`;
 }
 
 /** SQL for the orders module's reads and locks. Every method takes the caller's `tx`. */
@@ -204,23 +223,22 @@ export class OrdersRepository {
     );
   }
 
-  /** One batch of the CSV export, newest first after `after`; items are summarised in SQL. */
-  exportBatch(tx: Tx, filter: OrderFilter, limit: number, after: Keyset | undefined): Promise<OrderExportRow[]> {
-    const { where, params, p } = orderWhere(filter, after);
-    return tx.query(
-      `SELECT o.id, o.number, o.created_at, o.status, o.payment_status, o.payment_method, o.customer_id,
-              c.name AS customer_name, c.email AS customer_email, o.email, o.currency, o.subtotal, o.discount,
-              o.discount_code, o.shipping, o.tax, o.total, o.amount_paid, o.amount_refunded,
-              (SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i WHERE i.order_id = o.id) AS item_count,
-              (SELECT string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.sku, i.id) FROM order_items i WHERE i.order_id = o.id) AS items,
-              o.delivery_method ->> 'name' AS delivery_method, o.shipping_address ->> 'country' AS shipping_country,
-              o.tracking_number, o.archived_at
-         FROM orders o JOIN customers c ON c.id = o.customer_id ${where}
-        ORDER BY o.created_at DESC, o.id DESC LIMIT ${p(limit)}`,
-      params,
-    );
+  /**
+   * The CSV export as one `COPY … TO STDOUT (FORMAT csv, HEADER)`: PostgreSQL writes the CSV and the app passes
+   * its bytes through, so no row becomes a JavaScript object. COPY takes no parameters: the filter values are
+   * inlined as escaped literals (pg's `escapeLiteral`; they are validated DTO fields besides).
+   */
+  exportCopySql(filter: OrderFilter): string {
+    const { where, params } = orderWhere(filter);
+    const query = `SELECT ${EXPORT_COLUMNS.map(([header, sql]) => `${sql} AS "${header}"`).join(', ')}
+         FROM orders o JOIN customers c ON c.id = o.customer_id
+         CROSS JOIN LATERAL (SELECT coalesce(sum(i.quantity), 0)::int AS item_count,
+                                    string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.sku, i.id) AS items
+                               FROM order_items i WHERE i.order_id = o.id) it
+         ${where}
+        ORDER BY o.created_at DESC, o.id DESC`;
+    return `COPY (${inlineParams(query, params)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
   }
-
 }
 
 /**
@@ -244,6 +262,16 @@ function orderWhere(f: OrderFilter, after?: Keyset): { where: string; params: un
   if (f.archived === false) w.push('o.archived_at IS NULL');
   if (after) w.push(`(o.created_at, o.id) < (${p(after.createdAt)}, ${p(after.id)})`);
   return { where: w.length ? `WHERE ${w.join(' AND ')}` : '', params, p };
+}
+
+/** `$n` placeholders replaced by escaped literals, for statements that take no parameters (COPY). */
+function inlineParams(sql: string, params: unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = params[Number(n) - 1];
+    if (v instanceof Date) return escapeLiteral(v.toISOString());
+    if (typeof v === 'string') return escapeLiteral(v);
+    throw new Error(`Cannot inline a parameter of type ${typeof v}`);
+  });
 }
 
 /** The columns of a new order (everything but what the database fills in). */

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
+import { get as httpGet, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ORDER_TRANSITIONS } from '../../src/orders/order-status';
-import { OrdersRepository } from '../../src/orders/orders.repository';
 import { OrdersService } from '../../src/orders/orders.service';
 import { truncateAll } from '../db';
 import { ADDRESS, count, createDeliveryMethod, stock } from '../factories/checkout.factory';
@@ -449,34 +450,85 @@ describe('admin orders', () => {
       expect((await request(t.http).get('/api/admin/orders/export?status=lost').set(admin.auth).expect(400)).body.code).toBe('VALIDATION_FAILED');
     });
 
-    it('crosses batch boundaries in order, every order exactly once (2,345 orders, batches of 1,000)', async () => {
+    it('streams every order exactly once, in order, across the 64 KB chunks of one COPY (2,345 orders)', async () => {
       const c = await createCustomer(t.ds, { name: 'Bulk Buyer' });
-      // Bulk rows straight in SQL; a quarter share one timestamp so batches also split inside ties.
+      await bulkOrders(c.id, 2345);
+      const res = await exportCsv().expect(200);
+      const rows: Record<string, string>[] = parse(res.body as string, { columns: true });
+      expect((res.body as string).length).toBeGreaterThan(3 * 65536);
+      expect(rows).toHaveLength(2345);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(2345);
+      const expected: { id: string }[] = await t.ds.query('SELECT id FROM orders ORDER BY created_at DESC, id DESC');
+      expect(rows.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+      expect(rows.every((r) => r.itemCount === '2' && r.items === 'BULK-SKU x2' && r.customerName === 'Bulk Buyer')).toBe(true);
+    });
+
+    it('guards every text cell a person typed against formulas; empty text is an empty cell; filter values are escaped', async () => {
+      const typed = ['-2+3', '@SUM(A1)', '+1', '\tTab', '\uFF1D1+1', '\uFF20x', 'plain'];
+      for (const [i, name] of typed.entries()) {
+        const c = await createCustomer(t.ds, { name, email: `typed${i}@example.com` });
+        await createOrder(t, { customerId: c.id, email: i === 0 ? "o'brien+x@example.com" : `typed${i}@example.com`, createdAt: new Date(Date.UTC(2026, 2, 1, 0, 0, i)) });
+      }
+      await t.ds.query(`UPDATE orders SET tracking_number = '=cmd|"/C calc"!A0', discount_code = '' WHERE email = 'typed6@example.com'`);
+      const rows: Record<string, string>[] = parse((await exportCsv().expect(200)).body as string, { columns: true });
+      const byName = new Map(rows.map((r) => [r.customerEmail, r]));
+      expect(typed.map((_, i) => byName.get(`typed${i}@example.com`)!.customerName)).toEqual(["'-2+3", "'@SUM(A1)", "'+1", "'\tTab", "'\uFF1D1+1", "'\uFF20x", 'plain']);
+      expect(byName.get('typed6@example.com')).toMatchObject({ trackingNumber: `'=cmd|"/C calc"!A0`, discountCode: '' });
+      // A quote in a filter value reaches PostgreSQL as data (COPY takes no parameters: literals are escaped).
+      const quoted: Record<string, string>[] = parse((await exportCsv(`?email=${encodeURIComponent("O'Brien+x@example.com")}`).expect(200)).body as string, { columns: true });
+      expect(quoted.map((r) => r.customerEmail)).toEqual(['typed0@example.com']);
+    });
+
+    it('a client that goes away mid-export stops the COPY: its connection is closed, not pooled; the next export works', async () => {
+      // ~16 MB of CSV (20 long SKUs and a long name on every row): more than loopback socket buffers hold, so
+      // the COPY is still running when the client leaves.
+      const c = await createCustomer(t.ds, { name: `Bulk Buyer ${'x'.repeat(180)}` });
+      await bulkOrders(c.id, 8_000, { lines: 20, sku: `BULK-${'X'.repeat(55)}` });
+      const server = t.http as Server;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const backends = async (): Promise<number[]> =>
+        (await t.ds.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`)).map((r: { pid: number }) => r.pid);
+      try {
+        const { port } = server.address() as AddressInfo;
+        const copying = await new Promise<number[]>((resolve, reject) => {
+          const req = httpGet({ host: '127.0.0.1', port, path: '/api/admin/orders/export', headers: admin.auth }, (res) => {
+            if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+            res.once('data', () => {
+              res.pause();
+              // One chunk read; while the server is mid-stream, note the backend running the COPY, then hang up.
+              void backends().then((pids) => {
+                req.destroy();
+                resolve(pids);
+              }, reject);
+            });
+          });
+          req.once('error', (e) => (req.destroyed ? undefined : reject(e)));
+        });
+        expect(copying).toHaveLength(1);
+        const connected = async () => Number((await t.ds.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [copying[0]]))[0].n);
+        const deadline = Date.now() + 10_000;
+        while ((await connected()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(await connected()).toBe(0);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+      const rows: unknown[] = parse((await exportCsv('?from=2026-01-01T02:00:00Z').expect(200)).body as string, { columns: true });
+      expect(rows.length).toBeGreaterThan(0);
+    });
+
+    /** `n` orders straight in SQL, each with `lines` lines of 2 units of `sku`; a quarter share one timestamp (ties). */
+    async function bulkOrders(customerId: string, n: number, items = { lines: 1, sku: 'BULK-SKU' }): Promise<void> {
       await t.ds.query(
         `INSERT INTO orders (id, number, customer_id, email, status, payment_status, payment_method, currency, subtotal, discount, shipping, tax, tax_rate_bps, total,
                              shipping_address, billing_address, created_at)
          SELECT gen_random_uuid(), 'BULK-' || lpad(g::text, 6, '0'), $1, 'bulk@example.com', 'paid', 'paid', 'card', 'usd', 1000, 0, 0, 0, 0, 1000,
                 $2::jsonb, $2::jsonb, CASE WHEN g % 4 = 0 THEN timestamptz '2026-01-01' ELSE timestamptz '2026-01-01' + g * interval '1 second' END
-         FROM generate_series(1, 2345) g`,
-        [c.id, JSON.stringify({ ...ADDRESS, state: null, district: null })],
+         FROM generate_series(1, $3::int) g`,
+        [customerId, JSON.stringify({ ...ADDRESS, state: null, district: null }), n],
       );
       await t.ds.query(`INSERT INTO order_items (order_id, product_id, variant_id, product_name, sku, quantity, unit_price, total_price)
-                        SELECT id, gen_random_uuid(), gen_random_uuid(), 'Bulk', 'BULK-SKU', 2, 500, 1000 FROM orders`);
-      const batches = jest.spyOn(OrdersRepository.prototype, 'exportBatch');
-      let res: request.Response;
-      try {
-        res = await exportCsv().expect(200);
-        // Three queries of at most 1,000 rows (1,000 + 1,000 + 345), never the whole table at once.
-        expect(batches.mock.calls.map((c) => c[2])).toEqual([1000, 1000, 1000]);
-      } finally {
-        batches.mockRestore();
-      }
-      const rows: Record<string, string>[] = parse(res.body as string, { columns: true });
-      expect(rows).toHaveLength(2345);
-      expect(new Set(rows.map((r) => r.id)).size).toBe(2345);
-      const expected: { id: string }[] = await t.ds.query('SELECT id FROM orders ORDER BY created_at DESC, id DESC');
-      expect(rows.map((r) => r.id)).toEqual(expected.map((r) => r.id));
-      expect(rows.every((r) => r.itemCount === '2' && r.customerName === 'Bulk Buyer')).toBe(true);
-    });
+                        SELECT id, gen_random_uuid(), gen_random_uuid(), 'Bulk', $1, 2, 500, 1000
+                          FROM orders, generate_series(1, $2::int) WHERE number LIKE 'BULK-%'`, [items.sku, items.lines]);
+    }
   });
 });

@@ -16,9 +16,13 @@ COPY clients/ts/src ./clients/ts/src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
+# glibc malloc: blocks of 1 MiB and more (argon2's 19 MiB per password check) are mapped and given back to the
+# system when freed, instead of staying in the process after the first login (docs/performance.md, S4).
+# `npm run bench` runs the app with the same values (read from here).
 ENV NODE_ENV=production \
     PORT=3000 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    MALLOC_MMAP_THRESHOLD_=1048576
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

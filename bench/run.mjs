@@ -11,7 +11,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { hrtime } from 'node:process';
 import { randomBytes } from 'node:crypto';
-import { build, productionEnv, startApp } from './lib/app.mjs';
+import { build, imageRuntimeEnv, productionEnv, startApp } from './lib/app.mjs';
 import { prepareDatabase, settle } from './lib/db.mjs';
 import { login } from './lib/http.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
@@ -198,7 +198,7 @@ async function main() {
 
     const adminEmail = 'bench-admin@bench.example';
     const adminPassword = randomBytes(18).toString('base64url');
-    const env = productionEnv({ databaseUrl: db.url, poolSize: args.pool, adminEmail, adminPassword, mailDir: join(workDir, 'mail'), logLevel: args.logLevel });
+    const env = productionEnv({ databaseUrl: db.url, poolSize: args.pool, adminEmail, adminPassword, mailDir: join(workDir, 'mail'), logLevel: args.logLevel, runtimeEnv: imageRuntimeEnv(ROOT) });
     const connections = 80; // ≥ the highest concurrency: the pool never queues requests in the harness
     const ctx = {
       root: ROOT,

@@ -49,6 +49,22 @@ export function freePort() {
   });
 }
 
+/**
+ * The runtime tuning the Docker image sets (`NODE_OPTIONS`, glibc `MALLOC_*` in the runtime stage's ENV), so
+ * the bench measures the app as it is shipped. Flags in `--app-node-args` come after NODE_OPTIONS and win.
+ */
+export function imageRuntimeEnv(root) {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const runtime = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
+  const env = {};
+  for (const line of runtime.split('\n').filter((l) => l.startsWith('ENV '))) {
+    for (const [, k, v] of line.matchAll(/([A-Z_]+)=("[^"]*"|\S+)/g)) {
+      if (k === 'NODE_OPTIONS' || k.startsWith('MALLOC_')) env[k] = v.replace(/^"|"$/g, '');
+    }
+  }
+  return env;
+}
+
 /** Production secrets for this run only: random, never the development defaults the app refuses. */
 export function productionEnv(o) {
   return {
@@ -68,6 +84,7 @@ export function productionEnv(o) {
     MAIL_DIR: o.mailDir,
     LOG_LEVEL: o.logLevel,
     HOST: '127.0.0.1',
+    ...o.runtimeEnv,
   };
 }
 

@@ -32,7 +32,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     // stored role applies (a demoted admin loses admin rights at once, not when the token expires). Done here,
     // per app, rather than in the passport strategy, which passport keeps in one process-wide registry.
     const user = (req as Request & { user?: AuthUser }).user!;
-    const customer = await this.customers.findById(user.id);
+    const customer = await this.customers.findRole(user.id);
     if (!customer) throw new UnauthorizedError('Invalid or expired access token', 'INVALID_TOKEN');
     (req as Request & { user?: AuthUser }).user = { id: customer.id, role: customer.role };
     return true;

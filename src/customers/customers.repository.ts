@@ -23,6 +23,12 @@ export class CustomersRepository {
     return this.c(tx).findOneBy({ id });
   }
 
+  /** An account's id and role, or null when there is none: the auth guard's read on every signed-in request. */
+  async findRole(id: string): Promise<Pick<Customer, 'id' | 'role'> | null> {
+    const rows: Pick<Customer, 'id' | 'role'>[] = await this.customers.query('SELECT id, role FROM customers WHERE id = $1', [id]);
+    return rows[0] ?? null;
+  }
+
   /** Case-insensitive, served by the `lower(email)` unique index. */
   findByEmail(email: string, opts: { withPassword?: boolean } = {}, tx?: Tx): Promise<Customer | null> {
     const q = this.c(tx).createQueryBuilder('c').where('lower(c.email) = lower(:email)', { email });

@@ -45,6 +45,11 @@ export class CustomersService {
     return this.repo.findById(id, tx);
   }
 
+  /** The account's id and current role, null when it no longer exists (one indexed read, no entity). */
+  findRole(id: string): Promise<Pick<Customer, 'id' | 'role'> | null> {
+    return this.repo.findRole(id);
+  }
+
   /**
    * The signed-in caller's own account. Access tokens are stateless, so one can outlive its account:
    * that is a bad token (401), not a missing resource.

@@ -10,7 +10,7 @@ import { AuthController } from './auth.controller';
 import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard, RolesGuard } from './guards';
-import { JwtStrategy } from './jwt.strategy';
+import { JwtStrategy, jwtKey } from './jwt.strategy';
 import { RefreshToken } from './refresh-token.entity';
 
 @Module({
@@ -21,7 +21,7 @@ import { RefreshToken } from './refresh-token.entity';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.auth.jwtSecret,
+        secret: jwtKey(config.auth.jwtSecret),
         signOptions: { algorithm: 'HS256', expiresIn: config.auth.accessTtlSeconds, issuer: 'checkout-orders' },
         verifyOptions: { algorithms: ['HS256'], issuer: 'checkout-orders' },
       }),

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { type AuthUser, ROLES, type Role } from '../common/auth/auth.decorators';
@@ -12,12 +13,21 @@ export interface AccessTokenClaims {
   typ: 'access';
 }
 
+/**
+ * The HMAC secret as a KeyObject, made once. Given a string, jsonwebtoken first tries to parse it as a PEM
+ * public key (and fails) on every verify: ≈ 1 ms of CPU per signed-in request (docs/performance.md, S3).
+ * Typed as Buffer for the libraries' declarations; jsonwebtoken takes a KeyObject as it is.
+ */
+export function jwtKey(secret: string): Buffer {
+  return createSecretKey(Buffer.from(secret, 'utf8')) as unknown as Buffer;
+}
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(config: AppConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.auth.jwtSecret,
+      secretOrKey: jwtKey(config.auth.jwtSecret),
       algorithms: ['HS256'],
       issuer: 'checkout-orders',
       ignoreExpiration: false,

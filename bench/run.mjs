@@ -198,7 +198,9 @@ async function main() {
 
     const adminEmail = 'bench-admin@bench.example';
     const adminPassword = randomBytes(18).toString('base64url');
-    const env = productionEnv({ databaseUrl: db.url, poolSize: args.pool, adminEmail, adminPassword, mailDir: join(workDir, 'mail'), logLevel: args.logLevel, runtimeEnv: imageRuntimeEnv(ROOT) });
+    const runtimeEnv = imageRuntimeEnv(ROOT);
+    results.app.runtimeEnv = runtimeEnv;
+    const env = productionEnv({ databaseUrl: db.url, poolSize: args.pool, adminEmail, adminPassword, mailDir: join(workDir, 'mail'), logLevel: args.logLevel, runtimeEnv });
     const connections = 80; // ≥ the highest concurrency: the pool never queues requests in the harness
     const ctx = {
       root: ROOT,

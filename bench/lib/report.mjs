@@ -46,7 +46,9 @@ export function render(r, kind) {
       `fsync ${d.fsync}, synchronous_commit ${d.synchronous_commit}, shared_buffers ${d.shared_buffers}); pgbench ${r.ceiling?.pgbench?.replace('pgbench (PostgreSQL) ', '') ?? '–'}`,
   );
   if (r.loadAverageAtStart) out.push(`Load average at start: ${r.loadAverageAtStart.join(' / ')} (other jobs on the machine skew every number; see "other" CPU).`);
-  out.push(`App: NODE_ENV=production, DATABASE_POOL_SIZE=${r.app.poolSize}, LOG_LEVEL=${r.app.logLevel}, sandbox payments; load generator: undici on loopback, same machine.`);
+  const runtime = Object.entries(r.app.runtimeEnv ?? {}).map(([k, v]) => `${k}=${v}`);
+  const flags = r.app.nodeArgs?.length ? [`node ${r.app.nodeArgs.join(' ')}`] : [];
+  out.push(`App: NODE_ENV=production, DATABASE_POOL_SIZE=${r.app.poolSize}, LOG_LEVEL=${r.app.logLevel}, ${[...runtime, ...flags, 'sandbox payments'].join(', ')}; load generator: undici on loopback, same machine.`);
 
   if (r.s1) {
     h('S1 checkout (guest: 2 cart adds, checkout, sandbox pay, poll): one instance');

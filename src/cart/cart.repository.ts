@@ -135,6 +135,38 @@ export class CartRepository {
   }
 
   /**
+   * A guest's cart (any status) and its lines as `lines(…, alsoVariantId)` returns them, in one statement: the
+   * reads of a guest's add and of `GET /cart`. No lock: a writer re-checks under the cart's row lock.
+   */
+  async guestCartWithLines(tx: Tx, sessionHash: string, alsoVariantId: string | null = null): Promise<{ cart: Cart; lines: CartLineRow[] } | null> {
+    const rows: (CartLineRow & { cart: Cart; has_line: boolean })[] = await tx.query(
+      `WITH c AS (SELECT ${CART_COLUMNS} FROM carts WHERE session_hash = $1)
+       SELECT json_build_object('id', c.id, 'customerId', c."customerId", 'sessionHash', c."sessionHash", 'status', c.status,
+                                'discountCode', c."discountCode", 'expiresAt', c."expiresAt", 'createdAt', c."createdAt", 'updatedAt', c."updatedAt") AS cart,
+              l.*, l."variantId" IS NOT NULL AS has_line
+         FROM c
+         LEFT JOIN LATERAL (
+           SELECT i.id AS "itemId", COALESCE(i.quantity, 0) AS quantity, ${VARIANT_INFO_COLUMNS},
+                  COALESCE(st.on_hand - st.reserved, 0) AS available, i.created_at AS line_created_at, i.id AS line_id
+             FROM product_variants v
+             JOIN products p ON p.id = v.product_id
+             LEFT JOIN cart_items i ON i.cart_id = c.id AND i.variant_id = v.id
+             LEFT JOIN stock_items st ON st.variant_id = v.id
+            WHERE v.id = ANY (ARRAY(SELECT ci.variant_id FROM cart_items ci WHERE ci.cart_id = c.id) || $2::uuid)) l ON true
+        ORDER BY l.line_created_at, l.line_id`,
+      [sessionHash, alsoVariantId],
+    );
+    if (!rows.length) return null;
+    const j = rows[0]!.cart;
+    const at = (v: unknown) => (v == null ? null : new Date(v as string));
+    const cart = { ...j, expiresAt: at(j.expiresAt), createdAt: at(j.createdAt)!, updatedAt: at(j.updatedAt)! } as Cart;
+    const lines = rows
+      .filter((r) => r.has_line)
+      .map(({ cart: _c, has_line: _h, line_created_at: _t, line_id: _i, ...line }: CartLineRow & { cart: Cart; has_line: boolean; line_created_at?: unknown; line_id?: unknown }) => line as CartLineRow);
+    return { cart, lines };
+  }
+
+  /**
    * Sets a variant's quantity, adding the line if needed. Returns the line's id and its index among the
    * cart's lines in (created_at, id) order, so a caller holding the lines can place a new one without re-reading.
    */

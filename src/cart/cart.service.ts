@@ -129,8 +129,15 @@ export class CartService {
     if (owner.kind === 'anonymous') return null;
     if (owner.kind === 'customer') return this.repo.findActiveByCustomer(tx, owner.customerId, lock);
     const cart = await this.repo.findBySessionHash(tx, sha256(owner.sessionId), lock);
-    if (!cart || cart.status !== 'active' || (cart.expiresAt && cart.expiresAt <= new Date())) throw sessionNotFound();
+    if (!isLiveGuestCart(cart)) throw sessionNotFound();
     return cart;
+  }
+
+  /** A guest's cart and its lines (with `alsoVariantId`, as `CartRepository.lines`) in one read; 404 as `find`. */
+  private async findGuestWithLines(owner: Extract<CartOwner, { kind: 'guest' }>, tx: Tx, alsoVariantId: string | null = null) {
+    const r = await this.repo.guestCartWithLines(tx, sha256(owner.sessionId), alsoVariantId);
+    if (!r || !isLiveGuestCart(r.cart)) throw sessionNotFound();
+    return r;
   }
 
   /**
@@ -165,6 +172,10 @@ export class CartService {
 
   async view(owner: CartOwner, opts: ViewOptions = {}): Promise<CartResponse> {
     const m = this.tx.manager;
+    if (owner.kind === 'guest') {
+      const { cart, lines } = await this.findGuestWithLines(owner, m);
+      return this.render({ cart, lines: lines.map(lineOf) }, opts);
+    }
     const cart = await this.find(owner, m);
     return cart ? this.render({ cart, lines: await this.lines(m, cart.id) }, opts) : this.emptyView();
   }
@@ -205,14 +216,13 @@ export class CartService {
 
   private async addToGuestCart(owner: Extract<CartOwner, { kind: 'guest' }>, variantId: string, ref: { productId?: string }, quantity: number): Promise<CartWrite> {
     const m = this.tx.manager;
-    // Reads first, so a refused add writes nothing.
-    const cart = (await this.find(owner, m))!;
-    const plan = planAdd(await this.repo.lines(m, cart.id, variantId), variantId, ref, quantity);
+    // Reads first (the cart and its lines, one statement), so a refused add writes nothing.
+    const { cart, lines } = await this.findGuestWithLines(owner, m, variantId);
+    const plan = planAdd(lines, variantId, ref, quantity);
     const added = await this.repo.addQuantity(m, { cartId: cart.id, variantId, quantity, max: MAX_LINE_QUANTITY, expiresAt: this.guestExpiry() });
     if (!added) {
       // A concurrent write got there between the read and the upsert: read again for the precise refusal.
-      const now = (await this.find(owner, m))!;
-      planAdd(await this.repo.lines(m, now.id, variantId), variantId, ref, quantity);
+      planAdd((await this.findGuestWithLines(owner, m, variantId)).lines, variantId, ref, quantity);
       throw quantityLimit();
     }
     return { cart: await this.render({ cart: { ...cart, expiresAt: added.expiresAt }, lines: plan.after(added.id, added.position, added.quantity) }) };
@@ -372,4 +382,9 @@ export class CartService {
       expiresAt: cart.expiresAt,
     };
   }
+}
+
+/** A guest cart that can still be used: found, active, not expired. */
+function isLiveGuestCart(cart: Cart | null): cart is Cart {
+  return !!cart && cart.status === 'active' && !(cart.expiresAt && cart.expiresAt <= new Date());
 }

@@ -14,6 +14,20 @@ const CART_COLUMNS = `id, customer_id AS "customerId", session_hash AS "sessionH
  */
 export type CartLineRow = VariantInfoColumns & { itemId: string | null; quantity: number; available: number };
 
+/**
+ * The lines query: the lines of the cart `cartId` (an SQL expression: `$1`, `c.id`) and the variant `$2`, each
+ * with its variant and availability, as `CartLineRow` (plus `extra` columns); no ORDER BY.
+ */
+function linesOf(cartId: string, extra?: string): string {
+  return `SELECT i.id AS "itemId", COALESCE(i.quantity, 0) AS quantity, ${VARIANT_INFO_COLUMNS},
+                 COALESCE(st.on_hand - st.reserved, 0) AS available${extra ? `, ${extra}` : ''}
+            FROM product_variants v
+            JOIN products p ON p.id = v.product_id
+            LEFT JOIN cart_items i ON i.cart_id = ${cartId} AND i.variant_id = v.id
+            LEFT JOIN stock_items st ON st.variant_id = v.id
+           WHERE v.id = ANY (ARRAY(SELECT ci.variant_id FROM cart_items ci WHERE ci.cart_id = ${cartId}) || $2::uuid)`;
+}
+
 @Injectable()
 export class CartRepository {
   /** `lock`: SELECT … FOR UPDATE, so writes to one cart serialize. */
@@ -121,17 +135,7 @@ export class CartRepository {
    * it after the cart row is locked: it must see the lines as the lock holder left them.
    */
   lines(tx: Tx, cartId: string | null, alsoVariantId: string | null = null): Promise<CartLineRow[]> {
-    return tx.query(
-      `SELECT i.id AS "itemId", COALESCE(i.quantity, 0) AS quantity, ${VARIANT_INFO_COLUMNS},
-              COALESCE(st.on_hand - st.reserved, 0) AS available
-         FROM product_variants v
-         JOIN products p ON p.id = v.product_id
-         LEFT JOIN cart_items i ON i.cart_id = $1 AND i.variant_id = v.id
-         LEFT JOIN stock_items st ON st.variant_id = v.id
-        WHERE v.id = ANY (ARRAY(SELECT ci.variant_id FROM cart_items ci WHERE ci.cart_id = $1) || $2::uuid)
-        ORDER BY i.created_at, i.id`,
-      [cartId, alsoVariantId],
-    );
+    return tx.query(`${linesOf('$1')} ORDER BY i.created_at, i.id`, [cartId, alsoVariantId]);
   }
 
   /**
@@ -139,30 +143,19 @@ export class CartRepository {
    * reads of a guest's add and of `GET /cart`. No lock: a writer re-checks under the cart's row lock.
    */
   async guestCartWithLines(tx: Tx, sessionHash: string, alsoVariantId: string | null = null): Promise<{ cart: Cart; lines: CartLineRow[] } | null> {
-    const rows: (CartLineRow & { cart: Cart; has_line: boolean })[] = await tx.query(
+    const rows: (CartLineRow & { cart: Record<keyof Cart, unknown> })[] = await tx.query(
       `WITH c AS (SELECT ${CART_COLUMNS} FROM carts WHERE session_hash = $1)
-       SELECT json_build_object('id', c.id, 'customerId', c."customerId", 'sessionHash', c."sessionHash", 'status', c.status,
-                                'discountCode', c."discountCode", 'expiresAt', c."expiresAt", 'createdAt', c."createdAt", 'updatedAt', c."updatedAt") AS cart,
-              l.*, l."variantId" IS NOT NULL AS has_line
-         FROM c
-         LEFT JOIN LATERAL (
-           SELECT i.id AS "itemId", COALESCE(i.quantity, 0) AS quantity, ${VARIANT_INFO_COLUMNS},
-                  COALESCE(st.on_hand - st.reserved, 0) AS available, i.created_at AS line_created_at, i.id AS line_id
-             FROM product_variants v
-             JOIN products p ON p.id = v.product_id
-             LEFT JOIN cart_items i ON i.cart_id = c.id AND i.variant_id = v.id
-             LEFT JOIN stock_items st ON st.variant_id = v.id
-            WHERE v.id = ANY (ARRAY(SELECT ci.variant_id FROM cart_items ci WHERE ci.cart_id = c.id) || $2::uuid)) l ON true
-        ORDER BY l.line_created_at, l.line_id`,
+       SELECT row_to_json(c) AS cart, l.*
+         FROM c LEFT JOIN LATERAL (${linesOf('c.id', 'i.created_at AS line_created_at')}) l ON true
+        ORDER BY l.line_created_at, l."itemId"`,
       [sessionHash, alsoVariantId],
     );
     if (!rows.length) return null;
     const j = rows[0]!.cart;
-    const at = (v: unknown) => (v == null ? null : new Date(v as string));
-    const cart = { ...j, expiresAt: at(j.expiresAt), createdAt: at(j.createdAt)!, updatedAt: at(j.updatedAt)! } as Cart;
-    const lines = rows
-      .filter((r) => r.has_line)
-      .map(({ cart: _c, has_line: _h, line_created_at: _t, line_id: _i, ...line }: CartLineRow & { cart: Cart; has_line: boolean; line_created_at?: unknown; line_id?: unknown }) => line as CartLineRow);
+    const date = (v: unknown) => (v == null ? null : new Date(v as string));
+    const cart = { ...j, expiresAt: date(j.expiresAt), createdAt: date(j.createdAt), updatedAt: date(j.updatedAt) } as Cart;
+    // A cart without lines (and no `alsoVariantId`) is one row of nulls from the LEFT JOIN.
+    const lines = rows.filter((r) => r.variantId != null).map(({ cart: _cart, line_created_at: _at, ...line }: CartLineRow & { cart: unknown; line_created_at?: unknown }) => line);
     return { cart, lines };
   }
 

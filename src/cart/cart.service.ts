@@ -228,7 +228,6 @@ export class CartService {
     return { cart: await this.render({ cart: { ...cart, expiresAt: added.expiresAt }, lines: plan.after(added.id, added.position, added.quantity) }) };
   }
 
-
   updateItem(owner: CartOwner, itemId: string, quantity: number): Promise<CartWrite> {
     return this.write(owner, async (tx, cart) => {
       const lines = await this.lines(tx, cart.id);

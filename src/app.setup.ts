@@ -72,7 +72,7 @@ function notFoundOutsideApi(req: Request, _res: Response, next: NextFunction): v
 /** Everything between "module graph built" and "listening", shared by main.ts and the e2e tests. */
 export function configureApp(app: NestExpressApplication, logger: Pino): NestExpressApplication {
   const config = app.get(AppConfig);
-  app.use(httpLogger(logger));
+  app.use(httpLogger(logger, { requestContext: config.logRequestContext }));
   if (config.http.trustProxy) app.set('trust proxy', config.http.trustProxy);
   app.use(helmet());
   const origins = config.http.corsOrigins;

@@ -16,6 +16,8 @@ export class AppConfig {
   };
   readonly admin: { email?: string; password?: string };
   readonly logLevel: string;
+  /** Every log line written while serving a request carries its `reqId` (otherwise only the request line and 5xx errors do). */
+  readonly logRequestContext: boolean;
   readonly store: { currency: string; defaultTaxRateBps: number; reservationTtlSeconds: number; guestCartTtlSeconds: number };
   readonly payments: {
     provider: 'stripe' | 'sandbox';
@@ -53,6 +55,7 @@ export class AppConfig {
     };
     this.admin = { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD };
     this.logLevel = e.LOG_LEVEL;
+    this.logRequestContext = e.LOG_REQUEST_CONTEXT;
     this.store = {
       currency: e.STORE_CURRENCY,
       defaultTaxRateBps: e.DEFAULT_TAX_RATE_BPS,

@@ -1,4 +1,4 @@
-import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { type ArgumentsHost, BadRequestException, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
 import { ConflictError, NotFoundError } from './domain-error';
@@ -61,5 +61,32 @@ describe('ErrorFilter.toBody', () => {
     expect(filter.toBody(pgError('23505'))).toMatchObject({ statusCode: 409 });
     expect(filter.toBody(pgError('53300'))).toEqual({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL_ERROR', message: 'Internal server error' });
     expect(filter.toBody(new Error('secret internals'))).toMatchObject({ statusCode: 500, message: 'Internal server error' });
+  });
+});
+
+describe('ErrorFilter.catch', () => {
+  const hostFor = (req: object) => {
+    const res = { headersSent: false, statusCode: 0, body: undefined as unknown, status(c: number) { this.statusCode = c; return this; }, json(b: unknown) { this.body = b; } };
+    const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as unknown as ArgumentsHost;
+    return { host, res };
+  };
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('logs a 500 with the request id pino-http gave the request, and answers without internals', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const { host, res } = hostFor({ id: 'req-7' });
+    new ErrorFilter().catch(new Error('secret internals'), host);
+    expect(res.statusCode).toBe(500);
+    expect(res.body).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
+    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ reqId: 'req-7' }), 'secret internals');
+  });
+
+  it('does not log client errors', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const { host, res } = hostFor({ id: 'req-8' });
+    new ErrorFilter().catch(new NotFoundError('Order not found', 'ORDER_NOT_FOUND'), host);
+    expect(res.statusCode).toBe(404);
+    expect(logged).not.toHaveBeenCalled();
   });
 });

@@ -54,10 +54,13 @@ export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
-      this.logger.error({ err: exception }, exception instanceof Error ? exception.message : 'Unhandled error');
+      // The id pino-http gave the request: explicit, so the line correlates without LOG_REQUEST_CONTEXT.
+      const reqId = (http.getRequest<{ id?: unknown } | undefined>())?.id;
+      this.logger.error({ err: exception, ...(reqId !== undefined ? { reqId: String(reqId) } : {}) }, exception instanceof Error ? exception.message : 'Unhandled error');
     }
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);

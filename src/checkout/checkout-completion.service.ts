@@ -185,15 +185,18 @@ export class CheckoutCompletion {
       ],
     });
 
-    // A superseded checkout's cart belongs to the newer checkout now; otherwise the cart is done.
-    if (c.status !== 'superseded') await this.carts.clearAfterOrder(tx, c.cartId);
-    await this.outbox.enqueue(tx, 'email.order_confirmation', { orderId: order.id, number: order.number, email: order.email });
-    if (onHold) await this.outbox.enqueue(tx, 'email.order_on_hold', { orderId: order.id, number: order.number, reasons: holds });
-    await tx.query(
-      `UPDATE checkouts SET status = 'completed', reservation = $2, completed_at = now(), payment_intent_id = $3, last_payment_error = NULL, updated_at = now()
-       WHERE id = $1`,
-      [c.id, reservation, c.paymentIntentId ?? payment.paymentIntentId],
-    );
+    // Independent writes to different tables, sent together (one round trip, node-postgres pipelining: AppClient).
+    await Promise.all([
+      // A superseded checkout's cart belongs to the newer checkout now; otherwise the cart is done.
+      c.status !== 'superseded' ? this.carts.clearAfterOrder(tx, c.cartId) : undefined,
+      this.outbox.enqueue(tx, 'email.order_confirmation', { orderId: order.id, number: order.number, email: order.email }),
+      onHold ? this.outbox.enqueue(tx, 'email.order_on_hold', { orderId: order.id, number: order.number, reasons: holds }) : undefined,
+      tx.query(
+        `UPDATE checkouts SET status = 'completed', reservation = $2, completed_at = now(), payment_intent_id = $3, last_payment_error = NULL, updated_at = now()
+         WHERE id = $1`,
+        [c.id, reservation, c.paymentIntentId ?? payment.paymentIntentId],
+      ),
+    ]);
     if (onHold) this.logger.warn({ orderId: order.id, checkoutId: c.id, reasons: holds }, 'Order created on hold');
     else this.logger.log({ orderId: order.id, number: order.number, checkoutId: c.id }, 'Order created from checkout');
     return { order, created: true };

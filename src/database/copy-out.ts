@@ -13,8 +13,17 @@ import type { DataSource } from 'typeorm';
 export async function copyOut(ds: DataSource, sql: string): Promise<Readable> {
   const pool = (ds.driver as unknown as { master: Pool }).master;
   const client: PoolClient = await pool.connect();
+  // node-postgres refuses a COPY on a pipelining connection (AppClient's); this one is idle until the copy ends.
+  const pipelining = client as unknown as { pipeline: boolean };
+  const pipeline = pipelining.pipeline;
+  pipelining.pipeline = false;
   const copy = client.query(copyTo(sql));
-  finished(copy, (err) => client.release(err ?? undefined));
+  finished(copy, (err) => {
+    // Only a connection that goes back to the pool pipelines again; one ended mid-copy must end at once
+    // (a pipelining client's end() would wait for the COPY to finish first).
+    if (!err) pipelining.pipeline = pipeline;
+    client.release(err ?? undefined);
+  });
   await new Promise<void>((resolve, reject) => {
     const onReadable = () => {
       copy.off('error', onError);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './naming.strategy';
-import { PreparingClient } from './preparing-client';
+import { AppClient } from './app-client';
 
 /** The one set of connection options, used by the app, the migration CLI and the tests. Never `synchronize`. */
 export function dataSourceOptions(url: string, poolSize = 10, replicaUrls: string[] = [], prepared = true): DataSourceOptions {
@@ -18,7 +18,7 @@ export function dataSourceOptions(url: string, poolSize = 10, replicaUrls: strin
     // gen_random_uuid() is built into PostgreSQL 13+; no extension to install.
     uuidExtension: 'pgcrypto',
     namingStrategy: new SnakeNamingStrategy(),
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'checkout-orders', ...(prepared ? { Client: PreparingClient } : {}) },
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'checkout-orders', Client: AppClient, preparedStatements: prepared },
   };
 }
 

@@ -131,8 +131,12 @@ export class CheckoutCompletion {
 
     let reservation: Checkout['reservation'] = c.reservation;
     const lines = s.pricingSnapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }));
+    // A held reservation's commit cannot change what the order says; it goes out with the order's INSERT (one
+    // round trip, pipelined) and is awaited with it. Caught here so it is never an unhandled rejection meanwhile.
+    let committing: Promise<void> | undefined;
     if (c.reservation === 'held') {
-      await this.inventory.commit(tx, lines, stockRef(c));
+      committing = this.inventory.commit(tx, lines, stockRef(c));
+      committing.catch(() => undefined);
       reservation = 'committed';
     } else if (c.reservation === 'released') {
       // Paid after the hold was released (expired, superseded, cancelled): take the stock again if it is there.
@@ -153,7 +157,7 @@ export class CheckoutCompletion {
 
     const onHold = holds.length > 0;
     const p = s.pricingSnapshot;
-    const order = await this.orders.create(tx, {
+    const creating = this.orders.create(tx, {
       id: c.orderId,
       checkoutId: c.id,
       customerId: s.customerId,
@@ -184,6 +188,7 @@ export class CheckoutCompletion {
           : { status: 'paid', actor: payment.actor, note: [`Payment ${payment.paymentIntentId ?? ''} received`.trim(), ...notes].join('; ') },
       ],
     });
+    const [order] = await Promise.all([creating, committing]);
 
     // Independent writes to different tables, sent together (one round trip, node-postgres pipelining: AppClient).
     await Promise.all([

@@ -124,7 +124,13 @@ export class OrdersRepository {
    * and returns the row as written. The entries are stamped by the database clock, 1 ms apart in the order
    * given, so `ORDER BY at` keeps their order; later entries go through `appendAfterLast`.
    */
-  async insertWithHistory(tx: Tx, o: NewOrderRow, history: { status: OrderStatus; actor: string; note: string | null }[]): Promise<Order> {
+  /** The order with its history and its lines, in one statement; returns the order as written (no re-read). */
+  async insert(
+    tx: Tx,
+    o: NewOrderRow,
+    history: { status: OrderStatus; actor: string; note: string | null }[],
+    lines: Omit<OrderItem, 'id' | 'orderId' | 'order'>[],
+  ): Promise<Order> {
     const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
     const rows: OrderRow[] = await tx.query(INSERT_ORDER, [
       o.id,
@@ -152,14 +158,6 @@ export class OrdersRepository {
       history.map((h) => h.status),
       history.map((h) => h.actor),
       history.map((h) => h.note),
-    ]);
-    return toOrder(rows[0]);
-  }
-
-  /** An order's lines, in one multi-row INSERT. */
-  async insertItems(tx: Tx, orderId: string, lines: Omit<OrderItem, 'id' | 'orderId' | 'order'>[]): Promise<void> {
-    await tx.query(INSERT_ITEMS, [
-      orderId,
       lines.map((l) => l.productId),
       lines.map((l) => l.variantId),
       lines.map((l) => l.productName),
@@ -168,6 +166,7 @@ export class OrdersRepository {
       lines.map((l) => l.unitPrice),
       lines.map((l) => l.totalPrice),
     ]);
+    return toOrder(rows[0]);
   }
 
   /**
@@ -354,6 +353,8 @@ const ORDER_COLUMNS = `id, number, customer_id, checkout_id, email, status, paym
   delivery_method, notes, tracking_number, payment_intent_id, archived_at, created_at, updated_at`;
 
 /** The order and its first history entries: one clock reading (a WITH query runs once), then 1 ms per entry. */
+// Order, history and lines in one statement: the lines' foreign key is checked at the statement's end, when
+// the order row exists. test/e2e/faults.e2e-spec.ts finds this statement by its text (`WITH o AS (`).
 const INSERT_ORDER = `WITH o AS (
     INSERT INTO orders (id, number, checkout_id, customer_id, email, status, payment_status, payment_method, currency,
       subtotal, discount, discount_code, discount_id, shipping, tax, tax_rate_bps, total, amount_paid,
@@ -366,12 +367,11 @@ const INSERT_ORDER = `WITH o AS (
   h AS (
     INSERT INTO order_history (order_id, status, actor, note, at)
     SELECT o.id, e.status, e.actor, e.note, clock.t + (e.n - 1) * interval '1 millisecond'
-    FROM o, clock, unnest($23::varchar[], $24::varchar[], $25::text[]) WITH ORDINALITY AS e(status, actor, note, n))
+    FROM o, clock, unnest($23::varchar[], $24::varchar[], $25::text[]) WITH ORDINALITY AS e(status, actor, note, n)),
+  i AS (
+    INSERT INTO order_items (order_id, product_id, variant_id, product_name, sku, quantity, unit_price, total_price)
+    SELECT o.id, l.* FROM o, unnest($26::uuid[], $27::uuid[], $28::varchar[], $29::varchar[], $30::int[], $31::int[], $32::bigint[]) AS l)
   SELECT * FROM o`;
-
-// The table name is quoted as TypeORM writes it: test/e2e/faults.e2e-spec.ts finds this statement by its text.
-const INSERT_ITEMS = `INSERT INTO "order_items" (order_id, product_id, variant_id, product_name, sku, quantity, unit_price, total_price)
-  SELECT $1::uuid, * FROM unnest($2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::int[], $8::bigint[])`;
 
 /** The lines and history of the order `o`, as two JSON columns. */
 const DETAILS = `(SELECT coalesce(json_agg(json_build_object(

@@ -146,14 +146,12 @@ export class OrdersService {
    */
   async create(tx: Tx, o: NewOrder): Promise<Order> {
     const { lines, history, ...row } = o;
-    // Two statements: the order with its history (returned as written, no re-read), then its lines.
-    const order = await this.repo.insertWithHistory(
+    return this.repo.insert(
       tx,
       row,
       history.map((e) => ({ status: e.status, actor: e.actor, note: e.note ?? null })),
+      lines,
     );
-    await this.repo.insertItems(tx, o.id, lines);
-    return order;
   }
 
   /** Appends entries in order, each stamped by the database clock after every earlier entry of the order. */

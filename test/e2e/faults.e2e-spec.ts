@@ -65,10 +65,10 @@ describe('faults', () => {
         (r) => r.status,
         () => 'connection lost',
       );
-      // Wait until the order row is written and the items insert is sleeping, then kill the process.
+      // Wait until the order's statement has written the order row and its items insert is sleeping, then kill the process.
       let sleeping = false;
       for (let i = 0; i < 100 && !sleeping; i++) {
-        sleeping = (await count(t, 'pg_stat_activity', `query LIKE 'INSERT INTO "order_items"%' AND state = 'active'`)) > 0;
+        sleeping = (await count(t, 'pg_stat_activity', `query LIKE 'WITH o AS (%INSERT INTO orders %' AND state = 'active'`)) > 0;
         if (!sleeping) await new Promise((r) => setTimeout(r, 50));
       }
       expect(sleeping).toBe(true);
@@ -98,7 +98,7 @@ describe('faults', () => {
     const inFlight = deliver(t.http, signed).then((r) => r); // supertest starts on then()
     let pid: number | undefined;
     for (let i = 0; i < 100 && !pid; i++) {
-      const rows = await t.ds.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE 'INSERT INTO "order_items"%' AND state = 'active'`);
+      const rows = await t.ds.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE 'WITH o AS (%INSERT INTO orders %' AND state = 'active'`);
       pid = rows[0]?.pid;
       if (!pid) await new Promise((r) => setTimeout(r, 50));
     }

@@ -13,7 +13,7 @@ const swc = [
   },
 ];
 // Nest 12 and a few of its dependencies ship ES modules only; Jest's CommonJS runtime needs them compiled.
-const esmPackages = ['@nestjs', 'uid', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras'];
+const esmPackages = ['@nestjs', 'uid', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', 'path-to-regexp', 'content-disposition', 'cookie', '@fastify/middie', '@fastify/static', 'light-my-request'];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },

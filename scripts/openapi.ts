@@ -7,13 +7,13 @@
  * workers, no admin bootstrap). The document only needs the route and DTO metadata.
  */
 import 'reflect-metadata';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
+import { configureApp, createHttpAdapter } from '../src/app.setup';
 import { createLogger } from '../src/common/logging/logger';
 import { AppConfig } from '../src/config/app-config';
 import { validateEnv } from '../src/config/env';
@@ -31,7 +31,7 @@ export async function generateOpenApi(): Promise<string> {
     .overrideProvider(DataSource)
     .useValue(new DataSource(dataSourceOptions(UNUSED_URL)))
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
   try {
     configureApp(app, createLogger('silent'));
     return serializeOpenApi(createOpenApiDocument(app));

@@ -1,11 +1,11 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
-import { HttpMetricsMiddleware, MetricsModule } from './common/metrics/metrics';
+import { MetricsModule } from './common/metrics/metrics';
 import { AppConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
@@ -38,8 +38,5 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     WebhooksModule,
   ],
 })
-export class AppModule implements NestModule {
-  configure(consumer: MiddlewareConsumer) {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+// The request duration metric is a Fastify onResponse hook (app.setup.ts), not Nest middleware.
+export class AppModule {}

@@ -1,15 +1,18 @@
 import { NotFoundException, ValidationPipe } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger as Pino } from 'pino';
 import { ErrorFilter } from './common/errors/error.filter';
+import { parseBytes, registerBodyParsers } from './common/http/body-parsers';
 import { BodyDepthPipe } from './common/http/body-depth.pipe';
+import { setSecurityHeaders } from './common/http/security-headers';
 import { validationExceptionFactory } from './common/errors/validation';
-import { httpLogger } from './common/logging/logger';
+import { genReqId, httpLogger } from './common/logging/logger';
+import { Metrics, observeHttpMetrics } from './common/metrics/metrics';
 import { AppConfig } from './config/app-config';
 import { createOpenApiDocument } from './openapi';
 
@@ -24,6 +27,40 @@ const DOCS_YAML_PATH = 'docs-yaml';
 const DEMO_PATH = 'demo';
 
 /**
+ * Node's limit on the request line plus headers is 16 kB, so no URL parameter can be longer: route parameters
+ * are never cut off by the router (find-my-way's default, 100 characters, would turn a long id into a 404 instead
+ * of the route's own 400).
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
+
+type FrameworkErrorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) => void;
+/** Set by configureApp, which has the logger; the adapter is built before it. */
+const frameworkErrorHandlers = new WeakMap<FastifyInstance, FrameworkErrorHandler>();
+
+/**
+ * The Fastify adapter with the options that must be given at construction: proxy trust (`TRUST_PROXY`, read like
+ * Express's `trust proxy` string: a comma-separated list of addresses, subnets or `loopback`/`linklocal`/`uniquelocal`),
+ * the body limit, our request ids (`X-Request-Id`), and Express's routing defaults (case-insensitive paths, an
+ * optional trailing slash).
+ */
+export function createHttpAdapter(opts: { trustProxy?: string; bodyLimit?: string } = {}): FastifyAdapter {
+  return new FastifyAdapter({
+    frameworkErrors: (error: Error, req: FastifyRequest, reply: FastifyReply) => {
+      const handle = frameworkErrorHandlers.get(reply.server);
+      if (handle) handle(error, req, reply);
+      else void reply.send(error);
+    },
+    ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
+    bodyLimit: parseBytes(opts.bodyLimit ?? '100kb'),
+    genReqId,
+    // Our own request line (common/logging/logger.ts) replaces Fastify's logging.
+    logger: false,
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: MAX_PARAM_LENGTH },
+  });
+}
+
+/**
  * The demo pages built by `npm run demo:build` (Vite, sources in demo/) into dist/demo: next to dist/src/ when
  * compiled, under dist/ when running from src/ (tests, ts runners). Never the demo/ sources themselves.
  */
@@ -34,59 +71,126 @@ function demoBuildDir(): string | undefined {
 }
 
 /** `/demo`: static files only (the pages call the public API like any browser client). */
-function serveDemo(app: NestExpressApplication, logger: Pino): void {
+function serveDemo(fastify: FastifyInstance, logger: Pino): void {
   const dir = demoBuildDir();
   if (!dir) {
     logger.warn({ context: 'Demo' }, 'The demo pages are enabled (DEMO_ENABLED) but not built: run `npm run demo:build`');
-    app.use(`/${DEMO_PATH}`, (_req: Request, _res: Response, next: NextFunction) =>
-      next(new NotFoundException('The demo pages are not built: run `npm run demo:build`')),
-    );
+    const notBuilt = () => {
+      throw new NotFoundException('The demo pages are not built: run `npm run demo:build`');
+    };
+    fastify.get(`/${DEMO_PATH}`, notBuilt);
+    fastify.get(`/${DEMO_PATH}/*`, notBuilt);
     return;
   }
-  app.useStaticAssets(dir, {
-    prefix: `/${DEMO_PATH}`,
+  void fastify.register(fastifyStatic, {
+    root: dir,
+    prefix: `/${DEMO_PATH}/`,
     index: 'index.html',
+    // A directory without its slash is redirected (301) to the slash form, as Express's static did.
+    redirect: true,
     // Vite puts content hashes in asset names: cache those for good, always revalidate the pages.
-    setHeaders: (res: Response, path: string) =>
-      res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    setHeaders: (reply: FastifyReply, path: string) => {
+      void reply.header('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // The type Express's `send` gave scripts (@fastify/send says application/javascript; both are valid).
+      if (/\.m?js$/.test(path)) void reply.header('Content-Type', 'text/javascript; charset=utf-8');
+    },
+  });
+  // `/demo` itself: the router ignores a trailing slash, so one route answers both `/demo` (301 to `/demo/`) and
+  // `/demo/` (the storefront page).
+  fastify.get(`/${DEMO_PATH}`, (req: FastifyRequest, reply: FastifyReply) => {
+    const q = req.url.indexOf('?');
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    if (path.endsWith('/')) return reply.sendFile('index.html');
+    return reply.redirect(`${path}/${q === -1 ? '' : req.url.slice(q)}`, 301);
   });
 }
 
 /**
- * Nest only answers unknown paths under the global prefix; anything else would fall through to Express's
- * HTML "Cannot GET". Send those to the exception layer so they get the JSON error shape too.
+ * Only `/api/…`, health, metrics, the docs and the demo are served, with exactly these spellings outside `/api`
+ * (routing itself is case-insensitive, as it was on Express). Anything else goes to the not-found handler, so it
+ * gets the JSON error shape, after the CORS and security headers were set.
  */
-function notFoundOutsideApi(req: Request, _res: Response, next: NextFunction): void {
-  const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
-  const served =
+function isServedOutsideApi(path: string, demo: boolean): boolean {
+  return (
     path === `/${API_PREFIX}` ||
     path.startsWith(`/${API_PREFIX}/`) ||
     path === `/${DOCS_PATH}` ||
     path.startsWith(`/${DOCS_PATH}/`) ||
     path === `/${DOCS_JSON_PATH}` ||
     path === `/${DOCS_YAML_PATH}` ||
-    UNPREFIXED_ROUTES.some((r) => path === `/${r}`);
-  next(served ? undefined : new NotFoundException(`Cannot ${req.method} ${path}`));
+    UNPREFIXED_ROUTES.some((r) => path === `/${r}`) ||
+    // Express mounted the static pages case-insensitively (`/DEMO/` was served).
+    (demo && (path.length === DEMO_PATH.length + 1 || path[DEMO_PATH.length + 1] === '/') && path.slice(1, DEMO_PATH.length + 1).toLowerCase() === DEMO_PATH)
+  );
+}
+
+const DOT_SEGMENT = /\/(\.|%2e){1,2}(\/|$)/i;
+const DOCS_ROUTE = /^\/docs(\/|-json$|-yaml$|$)/;
+
+function withUtf8Charset(_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  const type = reply.getHeader('content-type');
+  if (typeof type === 'string' && !/;\s*charset=/i.test(type) && /^(text\/|application\/(javascript|json))/.test(type)) void reply.header('content-type', `${type}; charset=utf-8`);
+  done(null, payload);
+}
+
+function requestPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 /** Everything between "module graph built" and "listening", shared by main.ts and the e2e tests. */
-export function configureApp(app: NestExpressApplication, logger: Pino): NestExpressApplication {
+export function configureApp(app: NestFastifyApplication, logger: Pino): NestFastifyApplication {
   const config = app.get(AppConfig);
-  app.use(httpLogger(logger, { requestContext: config.logRequestContext }));
-  if (config.http.trustProxy) app.set('trust proxy', config.http.trustProxy);
-  app.use(helmet());
+  const adapter = app.getHttpAdapter() as FastifyAdapter;
+  const fastify = adapter.getInstance();
+  // Swagger UI's pages and documents name their charset, as Express's res.send() added it (routes added below).
+  fastify.addHook('onRoute', (route) => {
+    if (DOCS_ROUTE.test(route.url)) route.onSend = [route.onSend ?? []].flat().concat(withUtf8Charset);
+  });
+
+  // First of all (before CORS, as under Express): the request id, the request line, helmet's headers.
+  const log = httpLogger(logger, { requestContext: config.logRequestContext });
+  const first = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    setSecurityHeaders(reply.raw);
+    log.onRequest(req, reply, done);
+  };
+  adapter.setOnRequestHook(first);
+  // Requests the router refuses before any hook (broken percent-encoding in the path): same headers, line and body.
+  const errors = new ErrorFilter();
+  frameworkErrorHandlers.set(fastify, (error, req, reply) =>
+    first(req, reply, () => {
+      const body = errors.toBody(error);
+      void reply.code(body.statusCode).type('application/json; charset=utf-8').send(body);
+    }),
+  );
+  if (log.preValidation) fastify.addHook('preValidation', log.preValidation);
+  const metrics = app.get(Metrics);
+  fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    observeHttpMetrics(metrics, req, reply);
+    done();
+  });
+
   const origins = config.http.corsOrigins;
   app.enableCors({
     origin: origins.includes('*') ? true : origins,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Session-Id', 'Idempotency-Key', 'X-Request-Id'],
-    exposedHeaders: EXPOSED_HEADERS,
+    // Joined without spaces, as the `cors` package wrote these lists under Express (@fastify/cors joins with ", ").
+    methods: 'GET,HEAD,POST,PUT,PATCH,DELETE',
+    allowedHeaders: 'Authorization,Content-Type,X-Session-Id,Idempotency-Key,X-Request-Id',
+    exposedHeaders: EXPOSED_HEADERS.join(','),
     maxAge: 600,
+    // As the `cors` package did: a preflight without Origin or Access-Control-Request-Method is still a 204.
+    strictPreflight: false,
   });
-  if (config.demo.enabled) serveDemo(app, logger);
-  app.use(notFoundOutsideApi);
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
-  app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
+  const demo = config.demo.enabled;
+  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const path = requestPath(req.url);
+    // A dot segment in a static path (`/demo/../x`) is a 404, as Express's static answered it (@fastify/static: 403).
+    if (req.is404 || (isServedOutsideApi(path, demo) && !(demo && DOT_SEGMENT.test(path)))) return done();
+    reply.callNotFound();
+  });
+  if (demo) serveDemo(fastify, logger);
+  registerBodyParsers(fastify, { limit: parseBytes(config.http.bodyLimit) });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(
     new BodyDepthPipe(),

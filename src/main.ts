@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { createLogger, PinoLoggerService } from './common/logging/logger';
 import { DEV_DEFAULTS, InvalidConfigError, validateEnv } from './config/env';
 import { prepareDatabase } from './database/prepare';
@@ -35,8 +35,9 @@ async function bootstrap() {
   if (db.applied.length) logger.info({ context: 'Bootstrap', migrations: db.applied }, 'Migrations applied');
   process.env.DATABASE_URL = db.url;
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    rawBody: true,
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter({ trustProxy: env.TRUST_PROXY, bodyLimit: env.BODY_LIMIT }), {
+    // The body parsers are ours (common/http/body-parsers.ts, raw bodies included).
+    bodyParser: false,
     bufferLogs: true,
     logger: new PinoLoggerService(logger),
   });

@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
+import { configureApp, createHttpAdapter } from '../src/app.setup';
 import { createLogger } from '../src/common/logging/logger';
 import { AppConfig } from '../src/config/app-config';
 import { validateEnv } from '../src/config/env';
@@ -23,10 +23,12 @@ export function workerDatabaseUrl(): string {
 }
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   http: App;
   ds: DataSource;
   config: AppConfig;
+  /** Every route registered on Fastify (its `onRoute` hook), `METHOD /path/:param`, in registration order. */
+  routes: string[];
   close(): Promise<void>;
 }
 
@@ -53,14 +55,21 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     .overrideProvider(AppConfig)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ rawBody: true, logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config.http), { bodyParser: false, logger: false });
+  const routes: string[] = [];
+  app.getHttpAdapter().getInstance().addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) routes.push(`${m} ${r.url}`);
+  });
   configureApp(app, createLogger(config.logLevel));
   await app.init();
+  // Fastify loads its plugins (CORS, static files, Swagger UI) on ready(); supertest talks to the bare server.
+  await app.getHttpAdapter().getInstance().ready();
   return {
     app,
     http: app.getHttpServer() as App,
     ds: app.get(DataSource),
     config,
+    routes,
     close: () => (app as INestApplication).close(),
   };
 }

@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, CanActivate } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { type AuthUser, IS_PUBLIC, OPTIONAL_AUTH, ROLES_KEY, type Role } from '../common/auth/auth.decorators';
 import { ForbiddenError, UnauthorizedError } from '../common/errors/domain-error';
 import { CustomersService } from '../customers/customers.service';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { type AuthUser, CurrentUser, OptionalAuth } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { type CartWrite, CartService } from './cart.service';
@@ -22,9 +22,9 @@ const SESSION_HEADER = 'X-Session-Id';
 export class CartController {
   constructor(private readonly carts: CartService) {}
 
-  private envelope(res: Response, w: CartWrite): CartEnvelope {
+  private envelope(res: FastifyReply, w: CartWrite): CartEnvelope {
     if (!w.issuedSessionId) return { cart: w.cart };
-    res.setHeader(SESSION_HEADER, w.issuedSessionId);
+    void res.header(SESSION_HEADER, w.issuedSessionId);
     return { cart: w.cart, sessionId: w.issuedSessionId };
   }
 
@@ -47,7 +47,7 @@ export class CartController {
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
     @Body() dto: AddCartItemDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CartEnvelope> {
     return this.envelope(res, await this.carts.addItem(this.carts.owner(user?.id, session), dto, dto.quantity));
   }
@@ -61,7 +61,7 @@ export class CartController {
     @Headers('x-session-id') session: string | undefined,
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: UpdateCartItemDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CartEnvelope> {
     return this.envelope(res, await this.carts.updateItem(this.carts.owner(user?.id, session), id, dto.quantity));
   }
@@ -74,7 +74,7 @@ export class CartController {
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
     @Param('id', ParseUUIDPipe) id: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CartEnvelope> {
     return this.envelope(res, await this.carts.removeItem(this.carts.owner(user?.id, session), id));
   }
@@ -96,7 +96,7 @@ export class CartController {
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
     @Body() dto: ApplyDiscountDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CartEnvelope> {
     return this.envelope(res, await this.carts.applyDiscount(this.carts.owner(user?.id, session), dto.code));
   }
@@ -108,7 +108,7 @@ export class CartController {
   async removeDiscount(
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') session: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CartEnvelope> {
     return this.envelope(res, await this.carts.removeDiscount(this.carts.owner(user?.id, session)));
   }

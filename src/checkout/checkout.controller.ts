@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { type AuthUser, CurrentUser, OptionalAuth } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor';
@@ -31,10 +31,10 @@ export class CheckoutController {
     @CurrentUser() user: AuthUser | undefined,
     @Headers('x-session-id') sessionId: string | undefined,
     @Body() dto: CheckoutDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<CardCheckoutResponse | OrderEnvelope> {
     const r = await this.checkout.start({ user, sessionId }, dto);
-    res.status(201);
+    void res.status(201);
     return r.kind === 'card' ? r.body : { order: r.order };
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Logger, Param, ParseUUIDPipe, Patch, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { pipeline } from 'node:stream/promises';
 import { type AuthUser, CurrentUser, Roles } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
@@ -32,10 +32,15 @@ export class AdminOrdersController {
     content: { 'text/csv': { schema: { type: 'string' }, example: 'number,id,createdAt,status,…\nORD-000042,…' } },
   })
   @ApiErrors('VALIDATION_FAILED', 401, 403)
-  async export(@Query() q: AdminOrderExportQueryDto, @Res() res: Response): Promise<void> {
+  async export(@Query() q: AdminOrderExportQueryDto, @Res() reply: FastifyReply): Promise<void> {
     const csv = await this.admin.exportCsv(toOrderFilter(q));
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    res.status(200);
+    // Written straight to the Node response (pipeline: backpressure, and a client that hangs up destroys the COPY
+    // stream). hijack(): Fastify sends nothing itself; headers set earlier on the raw response (X-Request-Id, CORS,
+    // security headers) are kept, and the request line and metrics still see the response finish.
+    reply.hijack();
+    const res = reply.raw;
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="orders-${stamp}.csv"`);
     res.setHeader('Cache-Control', 'no-store');

@@ -1,7 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { StripeEvents } from '../payments/stripe-events';
@@ -25,7 +25,7 @@ export class WebhooksController {
     schema: { type: 'object', required: ['received', 'outcome'], properties: { received: { type: 'boolean', enum: [true] }, outcome: { type: 'string', enum: [...WEBHOOK_OUTCOMES] } } },
   })
   @ApiErrors('INVALID_SIGNATURE', 'INVALID_WEBHOOK')
-  async webhook(@Req() req: RawBodyRequest<Request>, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true; outcome: WebhookOutcome }> {
+  async webhook(@Req() req: RawBodyRequest<FastifyRequest>, @Headers('stripe-signature') signature: string | undefined): Promise<{ received: true; outcome: WebhookOutcome }> {
     const event = this.events.verify(req.rawBody, signature);
     return { received: true, outcome: await this.handler.handle(event) };
   }

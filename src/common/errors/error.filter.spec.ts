@@ -1,6 +1,8 @@
 import { type ArgumentsHost, BadRequestException, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
+import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
+import { BodyParserError } from '../http/body-parsers';
 import { ConflictError, NotFoundError } from './domain-error';
 import { ErrorFilter } from './error.filter';
 
@@ -34,7 +36,32 @@ describe('ErrorFilter.toBody', () => {
     expect(filter.toBody({ type: 'entity.too.large', status: 413 })).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 
-  it('looks through the HttpException the Express adapter wraps body-parser errors in', () => {
+  it('maps Fastify\'s own body and URL errors (FST_ERR_*), bare or wrapped by the adapter, to the same bodies', () => {
+    const fst = (code: string, statusCode: number) => Object.assign(new Error(`${code} message with details`), { code, statusCode, name: 'FastifyError' });
+    const cases: [string, number, string, string][] = [
+      ['FST_ERR_CTP_INVALID_JSON', 400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
+      ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
+      ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'],
+      ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body content type'],
+      ['FST_ERR_BAD_URL', 400, 'BAD_REQUEST', 'Malformed percent-encoding in the URL'],
+    ];
+    for (const [code, status, ourCode, message] of cases) {
+      const expected = { statusCode: status, error: STATUS_CODES[status], code: ourCode, message };
+      expect(filter.toBody(fst(code, status))).toEqual(expected);
+      expect(filter.toBody(new HttpException(`${code} message with details`, status, { cause: fst(code, status) }))).toEqual(expected);
+    }
+  });
+
+  it('maps the body parsers\' errors (body-parser types) wrapped by the adapter', () => {
+    expect(filter.toBody(new HttpException('x', 400, { cause: new BodyParserError(400, 'x', 'entity.parse.failed') }))).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
+    expect(filter.toBody(new HttpException('x', 413, { cause: new BodyParserError(413, 'x', 'entity.too.large') }))).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(filter.toBody(new HttpException('x', 413, { cause: new BodyParserError(413, 'x', 'parameters.too.many') }))).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Malformed request body' });
+    expect(filter.toBody(new HttpException('x', 415, { cause: new BodyParserError(415, 'x', 'encoding.unsupported') }))).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    // A broken gzip body: no type, a plain 400 as body-parser gave.
+    expect(filter.toBody(new HttpException('Bad Request', 400, { cause: new BodyParserError(400, 'Bad Request') }))).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST', message: 'Bad Request' });
+  });
+
+  it('looks through the HttpException an adapter wraps body-parser errors in', () => {
     const parse = Object.assign(new SyntaxError('Unexpected token } in JSON at position 9'), { type: 'entity.parse.failed', status: 400 });
     expect(filter.toBody(new BadRequestException(parse.message, { cause: parse }))).toEqual({
       statusCode: 400,
@@ -66,19 +93,30 @@ describe('ErrorFilter.toBody', () => {
 
 describe('ErrorFilter.catch', () => {
   const hostFor = (req: object) => {
-    const res = { headersSent: false, statusCode: 0, body: undefined as unknown, status(c: number) { this.statusCode = c; return this; }, json(b: unknown) { this.body = b; } };
+    // A FastifyReply, as far as the filter uses it.
+    const res = {
+      sent: false,
+      raw: { headersSent: false },
+      statusCode: 0,
+      contentType: '',
+      body: undefined as unknown,
+      status(c: number) { this.statusCode = c; return this; },
+      type(t: string) { this.contentType = t; return this; },
+      send(b: unknown) { this.body = b; this.sent = true; return this; },
+    };
     const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as unknown as ArgumentsHost;
     return { host, res };
   };
 
   afterEach(() => jest.restoreAllMocks());
 
-  it('logs a 500 with the request id pino-http gave the request, and answers without internals', () => {
+  it('logs a 500 with the request\'s id (X-Request-Id), and answers without internals', () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const { host, res } = hostFor({ id: 'req-7' });
     new ErrorFilter().catch(new Error('secret internals'), host);
     expect(res.statusCode).toBe(500);
     expect(res.body).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
+    expect(res.contentType).toBe('application/json; charset=utf-8');
     expect(logged).toHaveBeenCalledWith(expect.objectContaining({ reqId: 'req-7' }), 'secret internals');
   });
 

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
-import { STATUS_CODES } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import { ServerResponse, STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 import { DomainError } from './domain-error';
 import { ErrorBody } from './error-body';
@@ -19,12 +19,27 @@ const DEFAULT_CODES: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** body-parser / raw-body errors carry `type` and `status`. */
+/** Body parser errors (common/http/body-parsers.ts, body-parser's `type`s) carry `type` and `status`. */
 interface ParserError {
   type?: string;
   status?: number;
   statusCode?: number;
 }
+
+/**
+ * Fastify's own request errors (`FST_ERR_*` codes), answered as the Express version answered the same request.
+ * The body parsers (common/http/body-parsers.ts) normally raise body-parser's errors themselves; these cover what
+ * Fastify checks before or without them.
+ */
+const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON: { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported request body content type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST', message: 'Malformed request body' },
+  // Broken percent-encoding in the path (Express: "Failed to decode param '…'"; the path is not echoed here).
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_REQUEST', message: 'Malformed percent-encoding in the URL' },
+};
 
 /** PostgreSQL SQLSTATEs that mean "the client sent something the schema rejects", not a server fault. */
 const PG_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
@@ -55,15 +70,21 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
+    const res = http.getResponse<FastifyReply | ServerResponse>();
     const body = this.toBody(exception);
     if (body.statusCode >= 500) {
-      // The id pino-http gave the request: explicit, so the line correlates without LOG_REQUEST_CONTEXT.
+      // The request's id (X-Request-Id, Fastify's `req.id`): explicit, so the line correlates without LOG_REQUEST_CONTEXT.
       const reqId = (http.getRequest<{ id?: unknown } | undefined>())?.id;
       this.logger.error({ err: exception, ...(reqId !== undefined ? { reqId: String(reqId) } : {}) }, exception instanceof Error ? exception.message : 'Unhandled error');
     }
-    if (res.headersSent) return;
-    res.status(body.statusCode).json(body);
+    if (res instanceof ServerResponse) {
+      // A bare Node response (only middleware errors get one; there is no middleware today).
+      if (res.headersSent) return;
+      res.writeHead(body.statusCode, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+      return;
+    }
+    if (res.sent || res.raw.headersSent) return;
+    void res.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 
   toBody(exception: unknown): ErrorBody & Record<string, unknown> {
@@ -78,9 +99,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return make(exception.status, exception.code, exception.message, exception.details);
     }
-    // The Express adapter wraps body-parser errors in an HttpException (the original is its `cause`);
-    // look through the wrapper so the client gets a stable code, not the parser's message.
-    const parsed = this.parserErrorBody(exception) ?? (exception instanceof HttpException ? this.parserErrorBody(exception.cause) : undefined);
+    // The Fastify adapter wraps 4xx Fastify errors and http-errors (the body parsers') in an HttpException (the
+    // original is its `cause`); look through the wrapper so the client gets a stable code, not the parser's message.
+    const cause = exception instanceof HttpException ? exception.cause : undefined;
+    const parsed = this.parserErrorBody(exception) ?? this.parserErrorBody(cause) ?? this.fastifyErrorBody(exception) ?? this.fastifyErrorBody(cause);
     if (parsed) return make(parsed.status, parsed.code, parsed.message);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -100,7 +122,13 @@ export class ErrorFilter implements ExceptionFilter {
     return make(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Internal server error');
   }
 
-  /** body-parser / raw-body failures (they carry `type` and a 4xx `status`); `undefined` for anything else. */
+  /** Fastify's request errors (`FST_ERR_*`, see FASTIFY_ERRORS); `undefined` for anything else. */
+  private fastifyErrorBody(e: unknown): { status: number; code: string; message: string } | undefined {
+    const code = (e as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' && Object.hasOwn(FASTIFY_ERRORS, code) ? FASTIFY_ERRORS[code] : undefined;
+  }
+
+  /** Body parser failures (they carry `type` and a 4xx `status`); `undefined` for anything else. */
   private parserErrorBody(e: unknown): { status: number; code: string; message: string } | undefined {
     const pe = e as ParserError | undefined;
     if (!pe || typeof pe !== 'object' || typeof pe.type !== 'string') return undefined;

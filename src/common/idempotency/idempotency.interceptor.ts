@@ -2,7 +2,7 @@ import { applyDecorators, type CallHandler, type ExecutionContext, HttpStatus, I
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -72,20 +72,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (!this.reflector.get<boolean>(IDEMPOTENT, ctx.getHandler())) return next.handle();
-    const req = ctx.switchToHttp().getRequest<Request & { user?: { id: string } }>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & { user?: { id: string } }>();
     const key = req.headers[HEADER];
     if (key === undefined) return next.handle();
     return from(this.run(ctx, req, key, next));
   }
 
-  private async run(ctx: ExecutionContext, req: Request & { user?: { id: string } }, key: string | string[], next: CallHandler): Promise<unknown> {
+  private async run(ctx: ExecutionContext, req: FastifyRequest & { user?: { id: string } }, key: string | string[], next: CallHandler): Promise<unknown> {
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new ValidationError('Idempotency-Key must be 1–255 printable ASCII characters', 'INVALID_IDEMPOTENCY_KEY');
     }
-    const res = ctx.switchToHttp().getResponse<Response>();
+    const res = ctx.switchToHttp().getResponse<FastifyReply>();
     const session = req.headers['x-session-id'];
     const scope = req.user?.id ? `user:${req.user.id}` : typeof session === 'string' && session ? `session:${sha256(session)}` : `ip:${req.ip ?? 'unknown'}`;
-    const route = `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? req.path}`;
+    // The route template (`POST /api/checkout/:id/confirm`), the same string Express's `req.route.path` gave: keys
+    // stored before the move to Fastify still match.
+    const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
     const requestHash = sha256(canonical({ params: req.params, body: req.body ?? null }));
     const id = { scope, route, key };
     const repo = this.ds.getRepository(IdempotencyKey);
@@ -98,10 +100,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw new ConflictError('This Idempotency-Key was already used with a different request', 'IDEMPOTENCY_KEY_REUSED');
       }
       if (row.state === 'in_progress') throw new ConflictError('A request with this Idempotency-Key is still in progress', 'REQUEST_IN_PROGRESS');
-      res.setHeader('Idempotent-Replayed', 'true');
+      void res.header('Idempotent-Replayed', 'true');
       const status = row.responseStatus ?? 200;
       if (status >= 400) throw new ReplayedError(row.responseBody as Record<string, unknown>);
-      res.status(status);
+      void res.status(status);
       return row.responseBody;
     }
 

@@ -1,9 +1,9 @@
 import { LoggerService } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import pino, { Logger as Pino } from 'pino';
-import { pinoHttp } from 'pino-http';
 
 /**
  * The current request's id, so every log line written while serving it carries `reqId` — when
@@ -42,29 +42,58 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 const REQ_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Fastify's `genReqId`: a sane incoming X-Request-Id is adopted, anything else replaced by a fresh UUID. */
+export function genReqId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQ_ID.test(incoming) ? incoming : randomUUID();
+}
+
+type Done = (err?: Error) => void;
+type Hook = (req: FastifyRequest, reply: FastifyReply, done: Done) => void;
+
+const levelOf = (status: number): 'error' | 'warn' | 'info' => (status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info');
+
 /**
- * pino-http: one JSON line per request with method, url, status and duration; adopts a sane incoming X-Request-Id.
- * With `requestContext`, the request's id also goes on every line logged while serving it.
+ * The request line: one JSON line per request with method, url, status and duration, written when the response
+ * has been sent or the connection closed before that (the line pino-http wrote under Express, same keys and
+ * messages: `request completed`, or `request errored` with an `err` for a 5xx). Not for `/health` and `/metrics`.
+ * The request's id (`req.id`, see `genReqId`) goes back in `X-Request-Id`, on every response.
+ *
+ * `onRequest` runs first of all hooks (FastifyAdapter.setOnRequestHook, before CORS and the security headers).
+ * With `requestContext`, the id also goes on every line logged while serving the request: the AsyncLocalStorage
+ * context is entered in `onRequest` and again in `preValidation`, since reading the body (stream events) loses it.
  */
-export function httpLogger(logger: Pino, opts: { requestContext: boolean }) {
-  const middleware = pinoHttp({
-    logger,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQ_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-  });
-  if (!opts.requestContext) return middleware;
-  return (req: IncomingMessage, res: ServerResponse, next: () => void) =>
-    middleware(req, res, () => requestContext.run({ reqId: String((req as IncomingMessage & { id: string }).id) }, next));
+export function httpLogger(logger: Pino, opts: { requestContext: boolean }): { onRequest: Hook; preValidation?: Hook } {
+  const onRequest: Hook = (req, reply, done) => {
+    const res = reply.raw;
+    const raw = req.raw;
+    const id = String(req.id);
+    res.setHeader('X-Request-Id', id);
+    if (raw.url !== '/health' && raw.url !== '/metrics') {
+      const start = Date.now();
+      let logged = false;
+      const line = () => {
+        if (logged) return;
+        logged = true;
+        res.removeListener('finish', line);
+        res.removeListener('close', line);
+        const responseTime = Date.now() - start;
+        const entry = { req: { id, method: raw.method, url: raw.url }, res: { statusCode: res.statusCode } };
+        const level = levelOf(res.statusCode);
+        if (res.statusCode >= 500) {
+          logger[level]({ ...entry, err: new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
+        } else {
+          logger[level]({ ...entry, responseTime }, 'request completed');
+        }
+      };
+      res.once('finish', line);
+      res.once('close', line);
+    }
+    if (opts.requestContext) requestContext.run({ reqId: id }, done);
+    else done();
+  };
+  if (!opts.requestContext) return { onRequest };
+  return { onRequest, preValidation: (req, _reply, done) => requestContext.run({ reqId: String(req.id) }, done) };
 }
 
 /** Nest's LoggerService on top of pino, so framework and app logs are the same JSON stream. */

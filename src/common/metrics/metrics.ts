@@ -1,8 +1,8 @@
-import { Controller, Get, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
+import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Public } from '../auth/auth.decorators';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 
@@ -43,19 +43,13 @@ export class Metrics {
   }
 }
 
-@Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: Metrics) {}
-
-  use(req: Request, res: Response, next: NextFunction) {
-    const end = this.metrics.httpDuration.startTimer();
-    res.once('finish', () => {
-      // The route template, never the raw URL, keeps label cardinality bounded.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status_code: String(res.statusCode) });
-    });
-    next();
-  }
+/**
+ * Called from a Fastify `onResponse` hook (app.setup.ts), i.e. once the response has been sent in full. The route
+ * template (`/api/products/:id`), never the raw URL, keeps label cardinality bounded; `unmatched` for the 404s.
+ */
+export function observeHttpMetrics(metrics: Metrics, req: FastifyRequest, reply: FastifyReply): void {
+  const route = req.is404 ? 'unmatched' : (req.routeOptions.url ?? 'unmatched');
+  metrics.httpDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
 }
 
 @Public()
@@ -74,5 +68,5 @@ export class MetricsController {
   }
 }
 
-@Module({ providers: [Metrics, HttpMetricsMiddleware], controllers: [MetricsController], exports: [Metrics, HttpMetricsMiddleware] })
+@Module({ providers: [Metrics], controllers: [MetricsController], exports: [Metrics] })
 export class MetricsModule {}

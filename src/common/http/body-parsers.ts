@@ -94,7 +94,8 @@ function utfDecoder(charset: string): Decode | undefined {
 const jsonCharset: CharsetCheck = (charset) => (charset.startsWith('utf-') ? (utfDecoder(charset) ?? unsupportedCharset(charset)) : unsupportedCharset(charset));
 const formCharset: CharsetCheck = (charset) => (charset === 'utf-8' ? utf8 : charset === 'iso-8859-1' ? latin1 : unsupportedCharset(charset));
 
-const WHITESPACE_THEN_FIRST = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/;
+/** body-parser's `strict` check: the first character after JSON whitespace (space, tab, LF, CR). */
+const WHITESPACE_THEN_FIRST = /^[ \t\n\r]*([^ \t\n\r])/;
 
 function parseJson(text: string): unknown {
   if (text.length === 0) return {};

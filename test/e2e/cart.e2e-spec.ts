@@ -107,6 +107,8 @@ describe('cart', () => {
       [{ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1000 }, 'quantity over 999'],
       [{ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1.5 }, 'fractional quantity'],
       [{ variantId: '00000000-0000-4000-8000-000000000000', quantity: 1, price: 1 }, 'unknown field'],
+      // Was a 500 when the variant existed (the service lower-cased a number): found by security-fuzz, seed 1076281720.
+      [{ variantId: '00000000-0000-4000-8000-000000000000', productId: 4e-323, quantity: 1 }, 'a productId that is not a uuid beside a variantId'],
     ])('rejects %j (%s) with 400 VALIDATION_FAILED and creates nothing', async (body: object, _label: string) => {
       expect((await add({}, body).expect(400)).body.code).toBe('VALIDATION_FAILED');
       expect((await t.ds.query('SELECT count(*)::int AS n FROM carts'))[0].n).toBe(0);

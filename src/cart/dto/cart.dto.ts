@@ -6,7 +6,8 @@ export const MAX_LINE_QUANTITY = 999;
 
 export class AddCartItemDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'A product with exactly one variant (else give variantId)' })
-  @ValidateIf((o: AddCartItemDto) => o.variantId === undefined)
+  // Validated whenever given (with a variantId too: the service compares it with the variant's product).
+  @ValidateIf((o: AddCartItemDto) => o.variantId === undefined || o.productId !== undefined)
   @IsUUID()
   productId?: string;
 

@@ -53,9 +53,8 @@ export function createHttpAdapter(opts: { trustProxy?: string; bodyLimit?: strin
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
     bodyLimit: parseBytes(opts.bodyLimit ?? '100kb'),
     genReqId,
-    // Our own request line (common/logging/logger.ts) replaces Fastify's logging.
+    // No Fastify logger (so no request logging of its own): our request line is common/logging/logger.ts.
     logger: false,
-    disableRequestLogging: true,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: MAX_PARAM_LENGTH },
   });
 }

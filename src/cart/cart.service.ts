@@ -317,14 +317,17 @@ export class CartService {
   // ---- for checkout (next issue) ----
 
   /**
-   * Locks the owner's cart inside the caller's transaction and resolves its lines: two statements. Not one
-   * (`… FOR UPDATE OF c` over the join): after waiting for the lock, that statement would still return the lines
-   * of its older snapshot, missing what the previous lock holder changed.
+   * Locks the owner's cart inside the caller's transaction (one statement); `checkoutLines` then reads its
+   * lines. Not one statement (`… FOR UPDATE OF c` over the join): after waiting for the lock, that statement
+   * would still return the lines of its older snapshot, missing what the previous lock holder changed.
    */
-  async lockForCheckout(tx: Tx, owner: CartOwner): Promise<CheckoutCart | null> {
-    const cart = await this.find(owner, tx, true);
-    if (!cart) return null;
-    return { cart, lines: await this.lines(tx, cart.id) };
+  async lockForCheckout(tx: Tx, owner: CartOwner): Promise<Cart | null> {
+    return this.find(owner, tx, true);
+  }
+
+  /** The lines of a cart locked by `lockForCheckout`, as checkout prices them (one statement). */
+  async checkoutLines(tx: Tx, cartId: string): Promise<CheckoutCart['lines']> {
+    return this.lines(tx, cartId);
   }
 
   /** Empties a cart once its order exists (the caller holds the cart's lock). One statement. */

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CartService } from '../cart/cart.service';
 import { DomainError } from '../common/errors/domain-error';
-import { bigintMoney } from '../database/columns';
 import type { Tx } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
@@ -9,6 +8,7 @@ import type { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
 import { PricingService } from '../pricing/pricing.service';
 import { Checkout, type CheckoutStatus } from './checkout.entity';
+import { CheckoutRepository } from './checkout.repository';
 
 export interface ReceivedPayment {
   paymentIntentId: string | null;
@@ -27,58 +27,6 @@ export interface Completion {
 
 const stockRef = (c: Checkout) => `checkout:${c.id}`;
 
-/** A `checkouts` row as node-postgres returns it (bigint as string, jsonb parsed, timestamptz as Date). */
-// Named columns, never `*`: a prepared statement's result columns must not change when a migration adds one.
-const CHECKOUT_COLUMNS = `id, cart_id, customer_id, session_hash, order_id, status, reservation, payment_flow, provider, payment_intent_id,
-  provider_session_id, amount, currency, snapshot, last_payment_error, expires_at, completed_at, created_at, updated_at`;
-
-interface CheckoutRow {
-  id: string;
-  cart_id: string;
-  customer_id: string;
-  session_hash: string | null;
-  order_id: string;
-  status: CheckoutStatus;
-  reservation: Checkout['reservation'];
-  payment_flow: Checkout['paymentFlow'];
-  provider: string;
-  payment_intent_id: string | null;
-  provider_session_id: string | null;
-  amount: string;
-  currency: string;
-  snapshot: Checkout['snapshot'];
-  last_payment_error: string | null;
-  expires_at: Date;
-  completed_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/** The entity's shape without TypeORM's hydration (the same values: `amount` through the bigint transformer). */
-function toCheckout(r: CheckoutRow): Checkout {
-  return Object.assign(new Checkout(), {
-    id: r.id,
-    cartId: r.cart_id,
-    customerId: r.customer_id,
-    sessionHash: r.session_hash,
-    orderId: r.order_id,
-    status: r.status,
-    reservation: r.reservation,
-    paymentFlow: r.payment_flow,
-    provider: r.provider,
-    paymentIntentId: r.payment_intent_id,
-    providerSessionId: r.provider_session_id,
-    amount: bigintMoney.from(r.amount) as number,
-    currency: r.currency,
-    snapshot: r.snapshot,
-    lastPaymentError: r.last_payment_error,
-    expiresAt: r.expires_at,
-    completedAt: r.completed_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
-
 /**
  * Turns a paid checkout into its order, exactly once. Every path that learns of a payment (webhook events,
  * client confirm, any instance) comes here inside one transaction that locks cart → checkout → stock — the
@@ -90,6 +38,7 @@ export class CheckoutCompletion {
   private readonly logger = new Logger(CheckoutCompletion.name);
 
   constructor(
+    private readonly checkouts: CheckoutRepository,
     private readonly carts: CartService,
     private readonly inventory: InventoryService,
     private readonly pricing: PricingService,
@@ -102,16 +51,7 @@ export class CheckoutCompletion {
    * checkout (none when the cart was purged, as guest carts are).
    */
   async lock(tx: Tx, checkoutId: string): Promise<Checkout | null> {
-    // One statement, locks in order: the uncorrelated sub-select (an InitPlan) locks the cart row before the
-    // outer row lock is taken on the checkout. Had the checkout changed while we waited for the cart, the
-    // outer FOR UPDATE reads its latest version (READ COMMITTED re-check), as a second statement would.
-    const rows: CheckoutRow[] = await tx.query(
-      `SELECT ${CHECKOUT_COLUMNS} FROM checkouts
-        WHERE id = $1 AND (SELECT count(*) FROM (SELECT 1 FROM carts WHERE id = (SELECT cart_id FROM checkouts WHERE id = $1) FOR UPDATE) AS cart) >= 0
-          FOR UPDATE`,
-      [checkoutId],
-    );
-    return rows.length ? toCheckout(rows[0]) : null;
+    return this.checkouts.lockWithCart(tx, checkoutId);
   }
 
   async completePaid(tx: Tx, checkoutId: string, payment: ReceivedPayment): Promise<Completion | null> {

@@ -11,6 +11,7 @@ import { PricingModule } from '../pricing/pricing.module';
 import { CheckoutCompletion } from './checkout-completion.service';
 import { CheckoutController } from './checkout.controller';
 import { Checkout } from './checkout.entity';
+import { CheckoutRepository } from './checkout.repository';
 import { CheckoutService } from './checkout.service';
 import { DirectOrdersController } from './direct-orders.controller';
 import { DirectOrdersService } from './direct-orders.service';
@@ -19,7 +20,7 @@ import { ReservationExpiry } from './reservation-expiry';
 @Module({
   imports: [TypeOrmModule.forFeature([Checkout]), CartModule, CatalogModule, CustomersModule, InventoryModule, PricingModule, OrdersModule, PaymentsModule, NotificationsModule],
   controllers: [CheckoutController, DirectOrdersController],
-  providers: [CheckoutService, CheckoutCompletion, ReservationExpiry, DirectOrdersService],
+  providers: [CheckoutService, CheckoutCompletion, CheckoutRepository, ReservationExpiry, DirectOrdersService],
   exports: [CheckoutCompletion, CheckoutService, ReservationExpiry],
 })
 export class CheckoutModule {}

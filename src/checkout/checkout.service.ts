@@ -17,6 +17,7 @@ import { PAYMENT_PROVIDER, type PaymentProvider, PaymentProviderError } from '..
 import { PricingService } from '../pricing/pricing.service';
 import { CheckoutCompletion } from './checkout-completion.service';
 import { Checkout, type CheckoutSnapshot } from './checkout.entity';
+import { CheckoutRepository } from './checkout.repository';
 import { cartEmpty, emailRegistered, guestDetailsRequired, PaymentInitError, PaymentLookupError, PaymentNotCompletedError, sessionRequired } from './checkout.errors';
 import type { CardCheckoutResponse, CheckoutDto, CheckoutStatusResponse } from './dto/checkout.dto';
 
@@ -68,6 +69,7 @@ export class CheckoutService {
     private readonly orders: OrdersService,
     private readonly outbox: OutboxService,
     private readonly completion: CheckoutCompletion,
+    private readonly checkouts: CheckoutRepository,
     private readonly tx: TxRunner,
     private readonly config: AppConfig,
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
@@ -91,12 +93,20 @@ export class CheckoutService {
     const ttl = flow === 'hosted' ? Math.min(Math.max(this.config.store.reservationTtlSeconds, HOSTED_MIN_TTL), HOSTED_MAX_TTL) : this.config.store.reservationTtlSeconds;
 
     const prepared = await this.tx.run(async (tx) => {
-      const cart = await this.carts.lockForCheckout(tx, owner);
-      if (!cart || !cart.lines.length) throw cartEmpty();
+      const locked = await this.carts.lockForCheckout(tx, owner);
+      if (!locked) throw cartEmpty();
+      // With the cart locked, independent statements in one round trip (pipelined): its lines, its earlier
+      // unpaid checkout (locked: cart → checkout, the order everywhere) and, unless registering (which may
+      // email a claim link, so only once the cart is known good), the customer. The cart's errors come first.
+      const customerFirst = caller.user ? this.customers.get(caller.user.id, tx) : dto.password ? null : this.guestCustomer(tx, dto);
+      customerFirst?.catch(() => undefined); // awaited below
+      const [lines, older] = await Promise.all([this.carts.checkoutLines(tx, locked.id), this.checkouts.awaitingForCart(tx, locked.id)]);
+      const cart: CheckoutCart = { cart: locked, lines };
+      if (!cart.lines.length) throw cartEmpty();
       const unavailable = cart.lines.find((l) => !l.variant.purchasable);
       if (unavailable) throw new ValidationError(`${unavailable.variant.label} is no longer available`, 'PRODUCT_UNAVAILABLE', { variantId: unavailable.variant.variantId });
+      const customer = await (customerFirst ?? this.guestCustomer(tx, dto));
 
-      const customer = caller.user ? await this.customers.get(caller.user.id, tx) : await this.guestCustomer(tx, dto);
       const userId = caller.user ? caller.user.id : customer.isGuest ? null : customer.id;
       const shipping = dto.shippingAddressId ? { id: dto.shippingAddressId, snap: await this.savedAddress(tx, customer.id, dto.shippingAddressId) } : { id: null, snap: addressSnapshot(dto.shippingAddress!) };
       const billing = dto.billingAddressId
@@ -106,34 +116,37 @@ export class CheckoutService {
           : shipping;
 
       const snapshot = await this.price(tx, cart, customer, userId, dto, shipping, billing);
-      const lines = snapshot.pricingSnapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }));
-      const superseded = await this.supersede(tx, cart.cart.id, lines);
+      const stockLines = snapshot.pricingSnapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }));
+      const superseded = await this.supersede(tx, older, stockLines);
 
       if (dto.paymentMethod === 'cash_on_delivery') {
-        await this.inventory.decrement(tx, lines, `order:${orderId}`);
+        await this.inventory.decrement(tx, stockLines, `order:${orderId}`);
         const order = await this.createCodOrder(tx, orderId, snapshot, caller);
         await this.carts.clearAfterOrder(tx, cart.cart.id);
         return { kind: 'order' as const, orderId: order.id, superseded };
       }
 
-      await this.inventory.reserve(tx, lines, `checkout:${checkoutId}`);
       const p = snapshot.pricingSnapshot;
-      await tx.getRepository(Checkout).insert({
-        id: checkoutId,
-        cartId: cart.cart.id,
-        customerId: customer.id,
-        sessionHash: owner.kind === 'guest' ? sha256(owner.sessionId) : null,
-        orderId,
-        status: 'awaiting_payment',
-        reservation: 'held',
-        paymentFlow: flow,
-        provider: this.provider.name,
-        amount: p.total,
-        currency: p.currency,
-        snapshot,
-        expiresAt: new Date(Date.now() + ttl * 1000),
-      });
-      return { kind: 'card' as const, superseded, snapshot, expiresAt: new Date(Date.now() + ttl * 1000) };
+      const expiresAt = new Date(Date.now() + ttl * 1000);
+      // The reservation and the checkout row in one round trip (pipelined): if the stock is not there, the
+      // reservation throws and the transaction, row included, rolls back.
+      await Promise.all([
+        this.inventory.reserve(tx, stockLines, `checkout:${checkoutId}`),
+        this.checkouts.insert(tx, {
+          id: checkoutId,
+          cartId: cart.cart.id,
+          customerId: customer.id,
+          sessionHash: owner.kind === 'guest' ? sha256(owner.sessionId) : null,
+          orderId,
+          paymentFlow: flow,
+          provider: this.provider.name,
+          amount: p.total,
+          currency: p.currency,
+          snapshot,
+          expiresAt,
+        }),
+      ]);
+      return { kind: 'card' as const, superseded, snapshot, expiresAt };
     });
 
     void this.cancelAtProvider(prepared.superseded);
@@ -269,11 +282,11 @@ export class CheckoutService {
   }
 
   /**
-   * Ends the cart's earlier unpaid checkout and releases its stock; returns provider objects to cancel.
-   * Stock rows of both the old and the new lines are locked first, in variant-id order (see lockRows).
+   * Ends the cart's earlier unpaid checkouts (read and locked by the caller) and releases their stock; returns
+   * provider objects to cancel. Stock rows of both the old and the new lines are locked first, in variant-id
+   * order (see lockRows).
    */
-  private async supersede(tx: Tx, cartId: string, newLines: { variantId: string }[]): Promise<Checkout[]> {
-    const older = await tx.getRepository(Checkout).find({ where: { cartId, status: 'awaiting_payment' }, lock: { mode: 'pessimistic_write' } });
+  private async supersede(tx: Tx, older: Checkout[], newLines: { variantId: string }[]): Promise<Checkout[]> {
     if (older.length) {
       const oldLines = older.filter((c) => c.reservation === 'held').flatMap((c) => c.snapshot.pricingSnapshot.lines);
       await this.inventory.lockRows(tx, [...oldLines, ...newLines].map((l) => l.variantId));

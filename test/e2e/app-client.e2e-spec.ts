@@ -106,6 +106,17 @@ describe('transactions on the wire (AppClient)', () => {
     expect(await txState()).toBe(0);
   });
 
+  it('an isolation level is set before the first statement (START TRANSACTION rides with the SET)', async () => {
+    let level: unknown;
+    const writes = await writesDuring(() =>
+      ds.transaction('REPEATABLE READ', async (m) => {
+        level = ((await m.query('SELECT current_setting($1) AS l', ['transaction_isolation'])) as { l: string }[])[0].l;
+      }),
+    );
+    expect(level).toBe('repeatable read');
+    expect(writes).toBe(3); // START TRANSACTION + SET TRANSACTION ISOLATION LEVEL (TypeORM awaits it), the SELECT, COMMIT
+  });
+
   it('a failing first statement fails the transaction; the connection is clean afterwards', async () => {
     await ds.query(`INSERT INTO ${table} VALUES (4)`);
     await expect(ds.transaction((m) => m.query(`INSERT INTO ${table} VALUES ($1)`, [4]))).rejects.toMatchObject({ code: '23505' });

@@ -82,8 +82,11 @@ describe('checkout', () => {
       const dm = await createDeliveryMethod(t);
       const session = await guestCart(t, [{ variantId: p.variants[0]!.id, quantity: 1 }]);
       await request(t.http).delete('/api/cart').set(session).expect(200);
-      const res = await checkout(session, guestCheckoutBody(dm)).expect(400);
+      const body = guestCheckoutBody(dm);
+      const res = await checkout(session, body).expect(400);
       expect(res.body).toMatchObject({ code: 'CART_EMPTY', message: 'Cart is empty' });
+      // The guest customer is written in the same round trip as the cart's lines are read: rolled back with the rest.
+      expect(await count(t, 'customers', 'lower(email) = lower($1)', [body.email])).toBe(0);
       const { auth } = await signedIn(t);
       expect((await checkout(auth, { shippingAddress: ADDRESS, deliveryMethodId: dm, paymentMethod: 'card' }).expect(400)).body.code).toBe('CART_EMPTY');
     });
@@ -149,6 +152,8 @@ describe('checkout', () => {
       expect(res.body).toMatchObject({ code: 'INSUFFICIENT_STOCK', available: 2 });
       expect(res.body.message).toMatch(/^Insufficient stock for .+\. Available: 2$/);
       expect(await stock(t, v.id)).toEqual({ onHand: 2, reserved: 0 });
+      // The checkout row goes out with the reservation (one round trip) and is rolled back with it.
+      expect(await count(t, 'checkouts')).toBe(0);
     });
 
     it('a product deactivated since → 400 PRODUCT_UNAVAILABLE', async () => {

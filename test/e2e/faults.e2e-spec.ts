@@ -139,7 +139,7 @@ describe('faults', () => {
       const inFlight = request(app.url).post('/api/checkout').set(session).send(guestCheckoutBody(dm)).then((r) => r);
       let sleeping = false;
       for (let i = 0; i < 100 && !sleeping; i++) {
-        sleeping = (await count(t, 'pg_stat_activity', `query LIKE 'INSERT INTO "checkouts"%' AND state = 'active'`)) > 0;
+        sleeping = (await count(t, 'pg_stat_activity', `query LIKE 'INSERT INTO checkouts %' AND state = 'active'`)) > 0;
         if (!sleeping) await new Promise((r) => setTimeout(r, 50));
       }
       expect(sleeping).toBe(true); // the request is in flight when the signal arrives

@@ -33,7 +33,7 @@ export async function generateOpenApi(): Promise<string> {
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
   try {
-    configureApp(app, createLogger('silent'));
+    await configureApp(app, createLogger('silent'));
     return serializeOpenApi(createOpenApiDocument(app));
   } finally {
     await app.close();

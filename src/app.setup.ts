@@ -3,13 +3,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger as Pino } from 'pino';
 import { ErrorFilter } from './common/errors/error.filter';
 import { parseBytes, registerBodyParsers } from './common/http/body-parsers';
 import { BodyDepthPipe } from './common/http/body-depth.pipe';
-import { setSecurityHeaders } from './common/http/security-headers';
 import { validationExceptionFactory } from './common/errors/validation';
 import { genReqId, httpLogger } from './common/logging/logger';
 import { Metrics, observeHttpMetrics } from './common/metrics/metrics';
@@ -139,7 +139,7 @@ function requestPath(url: string): string {
 }
 
 /** Everything between "module graph built" and "listening", shared by main.ts and the e2e tests. */
-export function configureApp(app: NestFastifyApplication, logger: Pino): NestFastifyApplication {
+export async function configureApp(app: NestFastifyApplication, logger: Pino): Promise<NestFastifyApplication> {
   const config = app.get(AppConfig);
   const adapter = app.getHttpAdapter() as FastifyAdapter;
   const fastify = adapter.getInstance();
@@ -147,13 +147,15 @@ export function configureApp(app: NestFastifyApplication, logger: Pino): NestFas
   fastify.addHook('onRoute', (route) => {
     if (DOCS_ROUTE.test(route.url)) route.onSend = [route.onSend ?? []].flat().concat(withUtf8Charset);
   });
+  // Before any route is added (request decompression hooks into the routes added after it).
+  await registerBodyParsers(fastify);
 
   // First of all (before CORS, as under Express): the request id, the request line, helmet's headers.
+  // helmet() works on the Node request and response; its headers are merged into whatever answers the request.
   const log = httpLogger(logger, { requestContext: config.logRequestContext });
-  const first = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    setSecurityHeaders(reply.raw);
-    log.onRequest(req, reply, done);
-  };
+  const securityHeaders = helmet();
+  const first = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) =>
+    securityHeaders(req.raw, reply.raw, () => log.onRequest(req, reply, done));
   adapter.setOnRequestHook(first);
   // Requests the router refuses before any hook (broken percent-encoding in the path): same headers, line and body.
   const errors = new ErrorFilter();
@@ -189,7 +191,6 @@ export function configureApp(app: NestFastifyApplication, logger: Pino): NestFas
     reply.callNotFound();
   });
   if (demo) serveDemo(fastify, logger);
-  registerBodyParsers(fastify, { limit: parseBytes(config.http.bodyLimit) });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(
     new BodyDepthPipe(),

@@ -36,12 +36,12 @@ async function bootstrap() {
   process.env.DATABASE_URL = db.url;
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter({ trustProxy: env.TRUST_PROXY, bodyLimit: env.BODY_LIMIT }), {
-    // The body parsers are ours (common/http/body-parsers.ts, raw bodies included).
+    // Body parsing is set up by configureApp (common/http/body-parsers.ts, raw bodies included).
     bodyParser: false,
     bufferLogs: true,
     logger: new PinoLoggerService(logger),
   });
-  configureApp(app, logger);
+  await configureApp(app, logger);
 
   let closing = false;
   const shutdown = async (signal: string) => {

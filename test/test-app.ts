@@ -60,7 +60,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   app.getHttpAdapter().getInstance().addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) routes.push(`${m} ${r.url}`);
   });
-  configureApp(app, createLogger(config.logLevel));
+  await configureApp(app, createLogger(config.logLevel));
   await app.init();
   // Fastify loads its plugins (CORS, static files, Swagger UI) on ready(); supertest talks to the bare server.
   await app.getHttpAdapter().getInstance().ready();

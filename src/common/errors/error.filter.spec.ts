@@ -2,7 +2,9 @@ import { type ArgumentsHost, BadRequestException, HttpException, Logger, NotFoun
 import { ThrottlerException } from '@nestjs/throttler';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
-import { BodyParserError } from '../http/body-parsers';
+import Fastify, { errorCodes } from 'fastify';
+import { gzipSync } from 'node:zlib';
+import { registerBodyParsers } from '../http/body-parsers';
 import { ConflictError, NotFoundError } from './domain-error';
 import { ErrorFilter } from './error.filter';
 
@@ -31,55 +33,56 @@ describe('ErrorFilter.toBody', () => {
     expect(filter.toBody(new NotFoundException('Cannot OPTIONS /x'))).toMatchObject({ code: 'NOT_FOUND', message: 'Route not found' });
   });
 
-  it('turns body-parser failures into 400 / 413', () => {
-    expect(filter.toBody({ type: 'entity.parse.failed', status: 400 })).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
-    expect(filter.toBody({ type: 'entity.too.large', status: 413 })).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
-  });
-
   it('maps Fastify\'s own body and URL errors (FST_ERR_*), bare or wrapped by the adapter, to the same bodies', () => {
-    const fst = (code: string, statusCode: number) => Object.assign(new Error(`${code} message with details`), { code, statusCode, name: 'FastifyError' });
-    const cases: [string, number, string, string][] = [
-      ['FST_ERR_CTP_INVALID_JSON', 400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
-      ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
-      ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'],
-      ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body content type'],
-      ['FST_ERR_BAD_URL', 400, 'BAD_REQUEST', 'Malformed percent-encoding in the URL'],
+    const cases: [Error & { statusCode?: number }, number, string, string][] = [
+      [new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), 400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
+      [new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), 400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
+      [new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), 413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'],
+      [new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body content type or charset'],
+      [new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), 400, 'BAD_REQUEST', 'Malformed request body'],
+      [new errorCodes.FST_ERR_BAD_URL('/x/%E0%A4%A'), 400, 'BAD_REQUEST', 'Malformed percent-encoding in the URL'],
     ];
-    for (const [code, status, ourCode, message] of cases) {
+    for (const [err, status, ourCode, message] of cases) {
       const expected = { statusCode: status, error: STATUS_CODES[status], code: ourCode, message };
-      expect(filter.toBody(fst(code, status))).toEqual(expected);
-      expect(filter.toBody(new HttpException(`${code} message with details`, status, { cause: fst(code, status) }))).toEqual(expected);
+      expect(err.statusCode).toBe(status);
+      expect(filter.toBody(err)).toEqual(expected);
+      expect(filter.toBody(new HttpException(err.message, status, { cause: err }))).toEqual(expected);
     }
-  });
-
-  it('maps the body parsers\' errors (body-parser types) wrapped by the adapter', () => {
-    expect(filter.toBody(new HttpException('x', 400, { cause: new BodyParserError(400, 'x', 'entity.parse.failed') }))).toMatchObject({ statusCode: 400, code: 'MALFORMED_JSON' });
-    expect(filter.toBody(new HttpException('x', 413, { cause: new BodyParserError(413, 'x', 'entity.too.large') }))).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(filter.toBody(new HttpException('x', 413, { cause: new BodyParserError(413, 'x', 'parameters.too.many') }))).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Malformed request body' });
-    expect(filter.toBody(new HttpException('x', 415, { cause: new BodyParserError(415, 'x', 'encoding.unsupported') }))).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
-    // A broken gzip body: no type, a plain 400 as body-parser gave.
-    expect(filter.toBody(new HttpException('Bad Request', 400, { cause: new BodyParserError(400, 'Bad Request') }))).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST', message: 'Bad Request' });
-  });
-
-  it('looks through the HttpException an adapter wraps body-parser errors in', () => {
-    const parse = Object.assign(new SyntaxError('Unexpected token } in JSON at position 9'), { type: 'entity.parse.failed', status: 400 });
-    expect(filter.toBody(new BadRequestException(parse.message, { cause: parse }))).toEqual({
-      statusCode: 400,
-      error: 'Bad Request',
-      code: 'MALFORMED_JSON',
-      message: 'Request body is not valid JSON',
-    });
-    const tooLarge = Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, statusCode: 413 });
-    expect(filter.toBody(new HttpException(tooLarge.message, 413, { cause: tooLarge }))).toEqual({
-      statusCode: 413,
-      error: 'Payload Too Large',
-      code: 'PAYLOAD_TOO_LARGE',
-      message: 'Request body is too large',
-    });
-    const charset = { type: 'charset.unsupported', status: 415 };
-    expect(filter.toBody(new HttpException('unsupported charset "KLINGON"', 415, { cause: charset }))).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
-    // A plain 400 without a parser cause keeps its message.
+    // A plain 400 without such a cause keeps its message.
     expect(filter.toBody(new BadRequestException('Validation failed (uuid is expected)'))).toMatchObject({ code: 'BAD_REQUEST', message: 'Validation failed (uuid is expected)' });
+  });
+
+  describe('errors of the body parsers (common/http/body-parsers.ts), as Fastify raises them', () => {
+    const app = Fastify({ bodyLimit: 64 });
+    beforeAll(async () => {
+      await registerBodyParsers(app);
+      app.setErrorHandler((err, _req, reply) => reply.code(599).send(filter.toBody(err)));
+      app.post('/', (req) => ({ body: req.body ?? null, raw: (req as { rawBody?: Buffer }).rawBody?.toString() ?? null }));
+      await app.ready();
+    });
+    afterAll(() => app.close());
+    const post = async (body: string | Buffer, headers: Record<string, string>) => (await app.inject({ method: 'POST', url: '/', body, headers })).json();
+
+    it.each([
+      ['gzip of over the limit once inflated', gzipSync('{"a":"' + 'x'.repeat(200) + '"}'), { 'content-encoding': 'gzip' }, 413, 'PAYLOAD_TOO_LARGE'],
+      ['an unknown Content-Encoding', '{}', { 'content-encoding': 'x-klingon' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['a broken gzip body', 'not gzip', { 'content-encoding': 'gzip' }, 400, 'BAD_REQUEST'],
+      ['a non-UTF-8 JSON charset', '{}', { 'content-type': 'application/json; charset=latin1' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['a non-UTF-8 form charset', 'a=1', { 'content-type': 'application/x-www-form-urlencoded; charset=iso-8859-1' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['a JSON scalar', '"x"', {}, 400, 'MALFORMED_JSON'],
+      ['a __proto__ key', '{"__proto__":{"admin":true}}', {}, 400, 'MALFORMED_JSON'],
+      ['a body over the limit', `{"a":"${'x'.repeat(100)}"}`, {}, 413, 'PAYLOAD_TOO_LARGE'],
+    ] as const)('%s', async (_label, body, headers, status, code) => {
+      expect(await post(body, { 'content-type': 'application/json', ...headers })).toMatchObject({ statusCode: status, code });
+    });
+
+    it('reads JSON (rawBody kept, an empty body is {}, a BOM skipped), flat forms, and leaves other types unread', async () => {
+      expect(await post(gzipSync('{"a":1}'), { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip' })).toEqual({ body: { a: 1 }, raw: '{"a":1}' });
+      expect(await post('', { 'content-type': 'application/json' })).toEqual({ body: {}, raw: '' });
+      expect(await post('\ufeff[1]', { 'content-type': 'application/json' })).toMatchObject({ body: [1] });
+      expect(await post('a[b]=1&a[b]=2&__proto__=x&c=%C3%A9', { 'content-type': 'application/x-www-form-urlencoded' })).toMatchObject({ body: { 'a[b]': ['1', '2'], c: 'é' } });
+      expect(await post('{"a":1}', { 'content-type': 'text/plain' })).toEqual({ body: null, raw: null });
+    });
   });
 
   it('maps client-caused PostgreSQL errors and hides everything else', () => {

@@ -19,24 +19,18 @@ const DEFAULT_CODES: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Body parser errors (common/http/body-parsers.ts, body-parser's `type`s) carry `type` and `status`. */
-interface ParserError {
-  type?: string;
-  status?: number;
-  statusCode?: number;
-}
-
 /**
- * Fastify's own request errors (`FST_ERR_*` codes), answered as the Express version answered the same request.
- * The body parsers (common/http/body-parsers.ts) normally raise body-parser's errors themselves; these cover what
- * Fastify checks before or without them.
+ * Request errors raised by Fastify (`FST_ERR_*`) and @fastify/compress (`FST_CP_ERR_*`) while routing and reading
+ * bodies (common/http/body-parsers.ts): a stable code and our own message, never the library's.
  */
 const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON: { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported request body content type' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported request body content type or charset' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST', message: 'Malformed request body' },
+  FST_CP_ERR_INVALID_CONTENT_ENCODING: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported request body encoding' },
+  FST_CP_ERR_INVALID_CONTENT: { status: 400, code: 'BAD_REQUEST', message: 'Request body could not be decompressed' },
   // Broken percent-encoding in the path (Express: "Failed to decode param '…'"; the path is not echoed here).
   FST_ERR_BAD_URL: { status: 400, code: 'BAD_REQUEST', message: 'Malformed percent-encoding in the URL' },
 };
@@ -60,7 +54,7 @@ const PG_CLIENT_ERRORS: Record<string, { status: number; code: string; message: 
 };
 
 /**
- * The single exception filter: domain errors, Nest HTTP exceptions, body-parser errors and known
+ * The single exception filter: domain errors, Nest HTTP exceptions, Fastify's request errors and known
  * PostgreSQL client errors become `{ statusCode, error, code, message }`. Anything else is a 500 whose
  * message is never echoed; it is logged with its stack.
  */
@@ -99,10 +93,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return make(exception.status, exception.code, exception.message, exception.details);
     }
-    // The Fastify adapter wraps 4xx Fastify errors and http-errors (the body parsers') in an HttpException (the
-    // original is its `cause`); look through the wrapper so the client gets a stable code, not the parser's message.
+    // The Fastify adapter wraps 4xx Fastify errors in an HttpException (the original is its `cause`); look through
+    // the wrapper so the client gets a stable code, not the library's message.
     const cause = exception instanceof HttpException ? exception.cause : undefined;
-    const parsed = this.parserErrorBody(exception) ?? this.parserErrorBody(cause) ?? this.fastifyErrorBody(exception) ?? this.fastifyErrorBody(cause);
+    const parsed = this.fastifyErrorBody(exception) ?? this.fastifyErrorBody(cause);
     if (parsed) return make(parsed.status, parsed.code, parsed.message);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -126,24 +120,5 @@ export class ErrorFilter implements ExceptionFilter {
   private fastifyErrorBody(e: unknown): { status: number; code: string; message: string } | undefined {
     const code = (e as { code?: unknown } | undefined)?.code;
     return typeof code === 'string' && Object.hasOwn(FASTIFY_ERRORS, code) ? FASTIFY_ERRORS[code] : undefined;
-  }
-
-  /** Body parser failures (they carry `type` and a 4xx `status`); `undefined` for anything else. */
-  private parserErrorBody(e: unknown): { status: number; code: string; message: string } | undefined {
-    const pe = e as ParserError | undefined;
-    if (!pe || typeof pe !== 'object' || typeof pe.type !== 'string') return undefined;
-    const status = pe.status ?? pe.statusCode;
-    if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
-    switch (pe.type) {
-      case 'entity.parse.failed':
-        return { status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
-      case 'entity.too.large':
-        return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' };
-      case 'charset.unsupported':
-      case 'encoding.unsupported':
-        return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported request body charset or encoding' };
-      default:
-        return { status, code: DEFAULT_CODES[status] ?? 'BAD_REQUEST', message: 'Malformed request body' };
-    }
   }
 }

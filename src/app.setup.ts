@@ -154,8 +154,12 @@ export async function configureApp(app: NestFastifyApplication, logger: Pino): P
   // helmet() works on the Node request and response; its headers are merged into whatever answers the request.
   const log = httpLogger(logger, { requestContext: config.logRequestContext });
   const securityHeaders = helmet();
-  const first = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) =>
+  const first = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    // Content codings are case-insensitive (RFC 9110); @fastify/compress matches them as sent.
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined) req.headers['content-encoding'] = encoding.toLowerCase();
     securityHeaders(req.raw, reply.raw, () => log.onRequest(req, reply, done));
+  };
   adapter.setOnRequestHook(first);
   // Requests the router refuses before any hook (broken percent-encoding in the path): same headers, line and body.
   const errors = new ErrorFilter();

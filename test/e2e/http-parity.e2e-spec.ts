@@ -90,18 +90,15 @@ describe('HTTP behaviour kept from the Express version', () => {
       expect({ status: many.status, code: many.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     });
 
-    // Changed with @fastify/compress: content codings are matched as sent, so `GZIP` is 415 (body-parser lowercased it).
-    it('deflate and br bodies are inflated too; an unknown encoding (or an upper-case one) is 415', async () => {
-      const { deflateSync } = await import('node:zlib');
-      const ok = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'deflate' }, body: deflateSync('{"email":"nobody@test.local","password":"x"}') });
-      expect(ok.status).toBe(401);
-      const { brotliCompressSync } = await import('node:zlib');
-      const br = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'br' }, body: brotliCompressSync('{"email":"nobody@test.local","password":"x"}') });
-      expect(br.status).toBe(401);
-      for (const [encoding, body] of [['x-klingon', '{}'], ['GZIP', gzipSync('{"email":"nobody@test.local","password":"x"}')]] as const) {
+    it('deflate and br bodies are inflated too, a coding in capitals as well (codings are case-insensitive); an unknown encoding is 415', async () => {
+      const { deflateSync, brotliCompressSync } = await import('node:zlib');
+      const login = '{"email":"nobody@test.local","password":"x"}';
+      for (const [encoding, body] of [['deflate', deflateSync(login)], ['br', brotliCompressSync(login)], ['GZIP', gzipSync(login)]] as const) {
         const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding }, body });
-        expect({ encoding, status: res.status, code: ((await res.json()) as { code: string }).code }).toEqual({ encoding, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+        expect({ encoding, status: res.status }).toEqual({ encoding, status: 401 });
       }
+      const unknown = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'x-klingon' }, body: '{}' });
+      expect({ status: unknown.status, code: ((await unknown.json()) as { code: string }).code }).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     });
   });
 

@@ -227,7 +227,8 @@ describe('notifications: outbox → worker → SMTP', () => {
     await enqueue('email.order_shipped', shipped(2));
     smtp.refuseNext(451, 'Mailbox busy', 10);
     const waits: number[] = [];
-    let now = Date.now();
+    // +1: the message is due at PostgreSQL's now() (microseconds); Date.now() in the same millisecond is earlier.
+    let now = Date.now() + 1;
     for (let i = 1; i <= 10; i++) {
       const r = await worker().drain(new Date(now));
       const [row] = await outbox();

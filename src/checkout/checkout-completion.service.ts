@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CartService } from '../cart/cart.service';
 import { DomainError } from '../common/errors/domain-error';
-import type { Tx } from '../database/tx';
+import { type Tx, together } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
 import type { Order } from '../orders/order.entity';
-import { OrdersService } from '../orders/orders.service';
+import { type NewOrder, OrdersService } from '../orders/orders.service';
 import { PricingService } from '../pricing/pricing.service';
 import { Checkout, type CheckoutStatus } from './checkout.entity';
 import { CheckoutRepository } from './checkout.repository';
@@ -72,11 +72,9 @@ export class CheckoutCompletion {
     let reservation: Checkout['reservation'] = c.reservation;
     const lines = s.pricingSnapshot.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }));
     // A held reservation's commit cannot change what the order says; it goes out with the order's INSERT (one
-    // round trip, pipelined) and is awaited with it. Caught here so it is never an unhandled rejection meanwhile.
-    let committing: Promise<void> | undefined;
-    if (c.reservation === 'held') {
-      committing = this.inventory.commit(tx, lines, stockRef(c));
-      committing.catch(() => undefined);
+    // round trip, pipelined), after the discount's savepoint is done with (a rollback to it must not undo it).
+    const commitHeld = c.reservation === 'held';
+    if (commitHeld) {
       reservation = 'committed';
     } else if (c.reservation === 'released') {
       // Paid after the hold was released (expired, superseded, cancelled): take the stock again if it is there.
@@ -97,7 +95,7 @@ export class CheckoutCompletion {
 
     const onHold = holds.length > 0;
     const p = s.pricingSnapshot;
-    const creating = this.orders.create(tx, {
+    const newOrder: NewOrder = {
       id: c.orderId,
       checkoutId: c.id,
       customerId: s.customerId,
@@ -127,11 +125,11 @@ export class CheckoutCompletion {
           ? { status: 'on_hold', actor: payment.actor, note: [...notes, ...holds].join('; ') }
           : { status: 'paid', actor: payment.actor, note: [`Payment ${payment.paymentIntentId ?? ''} received`.trim(), ...notes].join('; ') },
       ],
-    });
-    const [order] = await Promise.all([creating, committing]);
+    };
+    const [, order] = await together([commitHeld ? this.inventory.commit(tx, lines, stockRef(c)) : undefined, this.orders.create(tx, newOrder)]);
 
     // Independent writes to different tables, sent together (one round trip, node-postgres pipelining: AppClient).
-    await Promise.all([
+    await together([
       // A superseded checkout's cart belongs to the newer checkout now; otherwise the cart is done.
       c.status !== 'superseded' ? this.carts.clearAfterOrder(tx, c.cartId) : undefined,
       this.outbox.enqueue(tx, 'email.order_confirmation', { orderId: order.id, number: order.number, email: order.email }),

@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { bigintMoney } from '../database/columns';
 import type { Customer } from '../customers/customer.entity';
 import { CustomersService } from '../customers/customers.service';
-import { type Tx, TxRunner } from '../database/tx';
+import { together, type Tx, TxRunner } from '../database/tx';
 import { InventoryService } from '../inventory/inventory.service';
 import { OutboxService } from '../notifications/outbox.service';
 import { addressSnapshot } from '../orders/address-snapshot';
@@ -95,17 +95,21 @@ export class CheckoutService {
     const prepared = await this.tx.run(async (tx) => {
       const locked = await this.carts.lockForCheckout(tx, owner);
       if (!locked) throw cartEmpty();
-      // With the cart locked, independent statements in one round trip (pipelined): its lines, its earlier
-      // unpaid checkout (locked: cart → checkout, the order everywhere) and, unless registering (which may
-      // email a claim link, so only once the cart is known good), the customer. The cart's errors come first.
-      const customerFirst = caller.user ? this.customers.get(caller.user.id, tx) : dto.password ? null : this.guestCustomer(tx, dto);
-      customerFirst?.catch(() => undefined); // awaited below
-      const [lines, older] = await Promise.all([this.carts.checkoutLines(tx, locked.id), this.checkouts.awaitingForCart(tx, locked.id)]);
-      const cart: CheckoutCart = { cart: locked, lines };
+      // With the cart locked, independent statements in one round trip (pipelined): the customer (unless
+      // registering, which may email a claim link, so only once the cart is known good), the cart's lines and
+      // its earlier unpaid checkout (locked: cart → checkout, the order everywhere).
+      const early = caller.user ? this.customers.get(caller.user.id, tx) : dto.password ? null : this.guestCustomer(tx, dto);
+      const [customerR, linesR, olderR] = await Promise.allSettled([early, this.carts.checkoutLines(tx, locked.id), this.checkouts.awaitingForCart(tx, locked.id)]);
+      // A failed statement makes the ones behind it fail as "transaction aborted": report the first (send order).
+      if (linesR.status === 'rejected' || olderR.status === 'rejected') throw [customerR, linesR, olderR].find((r) => r.status === 'rejected')!.reason;
+      const cart: CheckoutCart = { cart: locked, lines: linesR.value };
+      // The cart's own errors come before the customer's (a guest's email held by an account, …).
       if (!cart.lines.length) throw cartEmpty();
       const unavailable = cart.lines.find((l) => !l.variant.purchasable);
       if (unavailable) throw new ValidationError(`${unavailable.variant.label} is no longer available`, 'PRODUCT_UNAVAILABLE', { variantId: unavailable.variant.variantId });
-      const customer = await (customerFirst ?? this.guestCustomer(tx, dto));
+      if (customerR.status === 'rejected') throw customerR.reason;
+      const older = olderR.value;
+      const customer = customerR.value ?? (await this.guestCustomer(tx, dto));
 
       const userId = caller.user ? caller.user.id : customer.isGuest ? null : customer.id;
       const shipping = dto.shippingAddressId ? { id: dto.shippingAddressId, snap: await this.savedAddress(tx, customer.id, dto.shippingAddressId) } : { id: null, snap: addressSnapshot(dto.shippingAddress!) };
@@ -130,7 +134,7 @@ export class CheckoutService {
       const expiresAt = new Date(Date.now() + ttl * 1000);
       // The reservation and the checkout row in one round trip (pipelined): if the stock is not there, the
       // reservation throws and the transaction, row included, rolls back.
-      await Promise.all([
+      await together([
         this.inventory.reserve(tx, stockLines, `checkout:${checkoutId}`),
         this.checkouts.insert(tx, {
           id: checkoutId,

@@ -37,6 +37,11 @@ describe('validateEnv', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'STORE_CURRENCY', 'LOG_LEVEL']) expect(message).toContain(`${name}:`);
   });
 
+  it('TRUST_PROXY names proxies; a bare hop count (which would silently trust the address 0.0.0.1) is refused', () => {
+    for (const ok of ['loopback', '10.0.0.0/8', '10.0.0.1, 192.168.0.0/16', 'loopback,uniquelocal']) expect(validateEnv({ TRUST_PROXY: ok }).TRUST_PROXY).toBe(ok);
+    for (const bad of ['1', ' 2 ']) expect(() => validateEnv({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY: .*hop count/);
+  });
+
   it('accepts a complete production environment', () => {
     expect(() => validateEnv(PROD_OK)).not.toThrow();
   });

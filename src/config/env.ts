@@ -145,7 +145,9 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1024)
   PASSWORD_HASH_MEMORY_KIB = 19_456;
 
+  /** Proxies to trust for X-Forwarded-For: addresses, subnets or loopback/linklocal/uniquelocal, comma-separated. */
   @IsOptional() @Transform(emptyToUndefined) @Length(1, 64)
+  @Matches(/^(?!\s*\d+\s*$)/, { message: 'TRUST_PROXY must name the proxies (an address, a subnet such as 10.0.0.0/8, or loopback); a hop count is not supported' })
   TRUST_PROXY?: string;
 
   // ---- mail and the outbox worker (docs/notifications.md) ----

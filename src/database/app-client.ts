@@ -75,7 +75,7 @@ export class AppClient extends Client {
   /**
    * Holds the socket's writes until the current tick's promise jobs have run, then writes them at once: the
    * deferred `START TRANSACTION` and its statement, or the statements a transaction sends together
-   * (`Promise.all`), leave in one write and arrive together.
+   * (`together` in tx.ts), leave in one write and arrive together.
    */
   private corkUntilNextTick(): void {
     if (this.corked) return;

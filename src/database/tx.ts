@@ -7,6 +7,19 @@ import { copyOut } from './copy-out';
 /** A transaction handle passed explicitly between services (no ambient context). */
 export type Tx = EntityManager;
 
+/**
+ * Awaits work sent together on one transaction (its statements leave in one write and are pipelined, see
+ * AppClient). Unlike `Promise.all`, it returns or throws only once every branch has settled, so no branch can
+ * still send a statement after the caller's ROLLBACK; and on failure it throws the first failure in the order
+ * the branches are given (send order): after a failed statement PostgreSQL answers the ones behind it with
+ * "current transaction is aborted", which would hide the cause.
+ */
+export async function together<T extends readonly unknown[]>(branches: readonly [...{ [K in keyof T]: Promise<T[K]> | T[K] }]): Promise<T> {
+  const settled = await Promise.allSettled(branches);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 @Injectable()
 export class TxRunner {
   constructor(private readonly ds: DataSource) {}

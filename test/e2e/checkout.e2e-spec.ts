@@ -91,6 +91,22 @@ describe('checkout', () => {
       expect((await checkout(auth, { shippingAddress: ADDRESS, deliveryMethodId: dm, paymentMethod: 'card' }).expect(400)).body.code).toBe('CART_EMPTY');
     });
 
+    it('a database error on the guest customer (sent with the cart reads) is reported as itself, not as "transaction aborted"', async () => {
+      const { dm, session, v } = await oneItemGuest({ stock: 5, quantity: 1 });
+      await t.ds.query(`CREATE FUNCTION checkout_fail_customer() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '40001'; END $$`);
+      await t.ds.query('CREATE TRIGGER checkout_fail_customer BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION checkout_fail_customer()');
+      try {
+        const res = await checkout(session, guestCheckoutBody(dm)).expect(409);
+        expect(res.body).toMatchObject({ code: 'CONFLICT', message: 'Concurrent update, please retry' });
+      } finally {
+        await t.ds.query('DROP TRIGGER checkout_fail_customer ON customers');
+        await t.ds.query('DROP FUNCTION checkout_fail_customer()');
+      }
+      expect(await count(t, 'checkouts')).toBe(0);
+      expect(await stock(t, v.id)).toEqual({ onHand: 5, reserved: 0 });
+      await checkout(session, guestCheckoutBody(dm)).expect(201);
+    });
+
     it('guest without a session → 400 "Session ID is required for guest checkout"', async () => {
       const dm = await createDeliveryMethod(t);
       const res = await checkout({}, guestCheckoutBody(dm)).expect(400);

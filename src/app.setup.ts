@@ -2,13 +2,14 @@ import { NotFoundException, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import fastifyStatic from '@fastify/static';
+import { parse as parseBytes } from 'bytes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger as Pino } from 'pino';
 import { ErrorFilter } from './common/errors/error.filter';
-import { parseBytes, registerBodyParsers } from './common/http/body-parsers';
+import { registerBodyParsers } from './common/http/body-parsers';
 import { BodyDepthPipe } from './common/http/body-depth.pipe';
 import { validationExceptionFactory } from './common/errors/validation';
 import { genReqId, httpLogger } from './common/logging/logger';
@@ -51,7 +52,8 @@ export function createHttpAdapter(opts: { trustProxy?: string; bodyLimit?: strin
       else void reply.send(error);
     },
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
-    bodyLimit: parseBytes(opts.bodyLimit ?? '100kb'),
+    // `100kb` → 102400 (1 kb = 1024 bytes), as body-parser read BODY_LIMIT.
+    bodyLimit: parseBytes(opts.bodyLimit ?? '100kb') ?? 102_400,
     genReqId,
     // No Fastify logger (so no request logging of its own): our request line is common/logging/logger.ts.
     logger: false,

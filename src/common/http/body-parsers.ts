@@ -48,10 +48,3 @@ function utf8Only(req: FastifyRequest, _reply: FastifyReply, payload: Readable, 
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE());
   done(null, payload);
 }
-
-/** `100kb` → 102400, as body-parser's `limit` (the `bytes` package: 1 kb = 1024 bytes). */
-export function parseBytes(limit: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
-  if (!m) throw new Error(`Not a size: ${limit}`);
-  return Math.floor(Number(m[1]) * { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b']);
-}

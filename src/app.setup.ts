@@ -52,8 +52,8 @@ export function createHttpAdapter(opts: { trustProxy?: string; bodyLimit?: strin
       else void reply.send(error);
     },
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
-    // `100kb` → 102400 (1 kb = 1024 bytes), as body-parser read BODY_LIMIT.
-    bodyLimit: parseBytes(opts.bodyLimit ?? '100kb') ?? 102_400,
+    // `100kb` → 102400 (1 kb = 1024 bytes), as body-parser read BODY_LIMIT (validated by env.ts).
+    ...(opts.bodyLimit ? { bodyLimit: parseBytes(opts.bodyLimit)! } : {}),
     genReqId,
     // No Fastify logger (so no request logging of its own): our request line is common/logging/logger.ts.
     logger: false,
@@ -99,10 +99,9 @@ function serveDemo(fastify: FastifyInstance, logger: Pino): void {
   // `/demo` itself: the router ignores a trailing slash, so one route answers both `/demo` (301 to `/demo/`) and
   // `/demo/` (the storefront page).
   fastify.get(`/${DEMO_PATH}`, (req: FastifyRequest, reply: FastifyReply) => {
-    const q = req.url.indexOf('?');
-    const path = q === -1 ? req.url : req.url.slice(0, q);
+    const path = pathOf(req.url);
     if (path.endsWith('/')) return reply.sendFile('index.html');
-    return reply.redirect(`${path}/${q === -1 ? '' : req.url.slice(q)}`, 301);
+    return reply.redirect(`${path}/${req.url.slice(path.length)}`, 301);
   });
 }
 
@@ -134,9 +133,15 @@ function withUtf8Charset(_req: FastifyRequest, reply: FastifyReply, payload: unk
   done(null, payload);
 }
 
-function requestPath(url: string): string {
+/** The URL without its query string. */
+function pathOf(url: string): string {
   const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** The path without its query string or trailing slashes. */
+function requestPath(url: string): string {
+  const path = pathOf(url);
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 

@@ -37,9 +37,9 @@ const done = (command: string): QueryResult => ({ command, rowCount: null, oid: 
  *
  * **`START TRANSACTION` rides with the transaction's first statement.** TypeORM awaits it before running the
  * transaction's work: one round trip, a socket write on each side and a wake-up of the backend for a command
- * with nothing to say. Here it is answered at once and written to the socket together with the next query (node-
- * postgres' pipeline mode; both in one write, see corkUntilNextTick), so it costs no round trip of its own; a transaction that sends
- * nothing before its `COMMIT`/`ROLLBACK` sends nothing at all. PostgreSQL runs the two in order, so the first
+ * with nothing to say. Here it is answered at once and written to the socket together with the next query
+ * (node-postgres' pipeline mode; both in one write, see corkUntilNextTick), so it costs no round trip of its own;
+ * a transaction that sends nothing before its `COMMIT`/`ROLLBACK` sends nothing at all. PostgreSQL runs the two in order, so the first
  * statement is inside the transaction as before. The only way `START TRANSACTION` fails on an idle connection is
  * the connection failing, which fails the statement behind it too.
  */

@@ -120,11 +120,10 @@ export class OrdersRepository {
   }
 
   /**
-   * Inserts a new order (its number from the sequence) with its first history entries, in one statement,
-   * and returns the row as written. The entries are stamped by the database clock, 1 ms apart in the order
-   * given, so `ORDER BY at` keeps their order; later entries go through `appendAfterLast`.
+   * Inserts a new order (its number from the sequence) with its first history entries and its lines, in one
+   * statement, and returns the row as written (no re-read). The entries are stamped by the database clock, 1 ms
+   * apart in the order given, so `ORDER BY at` keeps their order; later entries go through `appendAfterLast`.
    */
-  /** The order with its history and its lines, in one statement; returns the order as written (no re-read). */
   async insert(
     tx: Tx,
     o: NewOrderRow,
@@ -352,9 +351,11 @@ const ORDER_COLUMNS = `id, number, customer_id, checkout_id, email, status, paym
   discount_code, discount_id, shipping, tax, tax_rate_bps, total, amount_paid, amount_refunded, shipping_address, billing_address,
   delivery_method, notes, tracking_number, payment_intent_id, archived_at, created_at, updated_at`;
 
-/** The order and its first history entries: one clock reading (a WITH query runs once), then 1 ms per entry. */
-// Order, history and lines in one statement: the lines' foreign key is checked at the statement's end, when
-// the order row exists. test/e2e/faults.e2e-spec.ts finds this statement by its text (`WITH o AS (`).
+/**
+ * The order, its first history entries (one clock reading — a WITH query runs once — then 1 ms per entry) and its
+ * lines, in one statement: the lines' foreign key is checked at the statement's end, when the order row exists.
+ * test/e2e/faults.e2e-spec.ts finds this statement by its text (`WITH o AS (`).
+ */
 const INSERT_ORDER = `WITH o AS (
     INSERT INTO orders (id, number, checkout_id, customer_id, email, status, payment_status, payment_method, currency,
       subtotal, discount, discount_code, discount_id, shipping, tax, tax_rate_bps, total, amount_paid,
